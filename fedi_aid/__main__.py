@@ -1,0 +1,3 @@
+from fedi_aid.cli import main
+
+main()
