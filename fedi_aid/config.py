@@ -44,6 +44,9 @@ class Settings:
     # Delivery
     delivery_max_age_hours: float = 48.0
     delivery_concurrency: int = 16
+    delivery_backoff_seconds: float = 30.0  # first retry delay; doubles each try
+    # A claimed job not finished within this time (its worker crashed) is taken over.
+    job_lease_seconds: float = 120.0
     domain_unavailable_after_hours: float = 72.0
     worker_poll_seconds: float = 1.0
     key_cache_seconds: int = 24 * 3600
@@ -117,7 +120,10 @@ def _coerce(name: str, kind: Any, value: Any) -> Any:
                 raise ValueError
             return str(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"setting {name!r} must be a {kind_name}, got {value!r}") from None
+        word = {"bool": "true or false", "int": "a whole number", "float": "a number"}.get(
+            kind_name, "a string"
+        )
+        raise ConfigError(f"setting {name} must be {word}, got {value!r}") from None
     return value
 
 
@@ -129,7 +135,9 @@ def _validate(settings: Settings) -> None:
             f"got {settings.base_url!r}"
         )
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigError(f"base_url must not have a path, query or fragment: {settings.base_url!r}")
+        raise ConfigError(
+            f"base_url must not have a path, query or fragment: {settings.base_url!r}"
+        )
     try:
         _ = parts.port
     except ValueError:

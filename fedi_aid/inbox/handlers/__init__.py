@@ -1,0 +1,46 @@
+"""Handlers keyed by (activity type, object type); None matches any object. Unknown: ignored."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fedi_aid.activitypub.vocab import ACTOR_TYPES
+from fedi_aid.inbox.handlers.actor_changes import handle_delete_actor, handle_update_actor
+from fedi_aid.inbox.handlers.answer_follow import handle_accept_follow, handle_reject_follow
+from fedi_aid.inbox.handlers.base import HandlerContext
+from fedi_aid.inbox.handlers.follow import handle_follow
+from fedi_aid.inbox.handlers.undo import handle_undo_follow
+
+Handler = Callable[[HandlerContext, dict[str, Any]], Awaitable[None]]
+
+HANDLERS: dict[tuple[str, str | None], Handler] = {
+    ("Follow", None): handle_follow,
+    ("Accept", "Follow"): handle_accept_follow,
+    ("Reject", "Follow"): handle_reject_follow,
+    ("Undo", "Follow"): handle_undo_follow,
+    ("Delete", "Actor"): handle_delete_actor,
+    **{("Update", actor_type): handle_update_actor for actor_type in ACTOR_TYPES},
+}
+
+
+def object_type(activity: dict[str, Any]) -> str | None:
+    obj = activity.get("object")
+    if isinstance(obj, dict):
+        return obj.get("type") if isinstance(obj.get("type"), str) else None
+    return None
+
+
+def find_handler(activity: dict[str, Any]) -> Handler | None:
+    type_ = activity.get("type")
+    if not isinstance(type_, str):
+        return None
+    obj_type = object_type(activity)
+    if type_ in ("Accept", "Reject") and obj_type is None:
+        # Mitra answers a Follow with its bare id; the handler checks it is ours.
+        obj_type = "Follow"
+    if type_ == "Delete" and activity.get("object") == activity.get("actor"):
+        obj_type = "Actor"
+    if type_ == "Delete" and obj_type in ACTOR_TYPES:
+        obj_type = "Actor"
+    return HANDLERS.get((type_, obj_type)) or HANDLERS.get((type_, None))

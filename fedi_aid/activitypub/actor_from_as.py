@@ -1,0 +1,90 @@
+"""Remote actor document -> the fields we keep. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from fedi_aid.activitypub.vocab import ACTOR_TYPES
+
+
+class BadActor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RemoteActorFields:
+    uri: str
+    type: str
+    username: str | None
+    domain: str
+    display_name: str
+    summary: str
+    url: str | None
+    inbox: str
+    shared_inbox: str | None
+    outbox: str | None
+    followers_url: str | None
+    following_url: str | None
+    locked: bool
+    key_id: str | None
+    public_key_pem: str | None
+
+
+def _str_or_none(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("href"), str):
+        return value["href"]
+    if isinstance(value, list) and value:
+        return _str_or_none(value[0])
+    return None
+
+
+def _first_key(doc: dict[str, Any]) -> dict[str, Any] | None:
+    key = doc.get("publicKey")
+    if isinstance(key, list):
+        key = next((k for k in key if isinstance(k, dict)), None)
+    return key if isinstance(key, dict) else None
+
+
+def as_actor_to_fields(doc: dict[str, Any]) -> RemoteActorFields:
+    uri = doc.get("id")
+    type_ = doc.get("type")
+    if isinstance(type_, list):
+        type_ = next((t for t in type_ if t in ACTOR_TYPES), None)
+    if not isinstance(uri, str) or type_ not in ACTOR_TYPES:
+        raise BadActor("document is not an actor (needs an id and an actor type)")
+    inbox = _str_or_none(doc.get("inbox"))
+    if not inbox:
+        raise BadActor(f"actor {uri} has no inbox")
+    endpoints = doc.get("endpoints") if isinstance(doc.get("endpoints"), dict) else {}
+    key = _first_key(doc)
+    key_id = key_pem = None
+    if key is not None:
+        owner = key.get("owner")
+        if owner is not None and owner != uri:
+            raise BadActor(f"publicKey.owner {owner} is not the actor {uri}")
+        key_id = key.get("id") if isinstance(key.get("id"), str) else None
+        key_pem = key.get("publicKeyPem") if isinstance(key.get("publicKeyPem"), str) else None
+    return RemoteActorFields(
+        uri=uri,
+        type=type_,
+        username=doc.get("preferredUsername")
+        if isinstance(doc.get("preferredUsername"), str)
+        else None,
+        domain=urlsplit(uri).netloc.lower(),
+        display_name=doc.get("name") if isinstance(doc.get("name"), str) else "",
+        summary=doc.get("summary") if isinstance(doc.get("summary"), str) else "",
+        url=_str_or_none(doc.get("url")),
+        inbox=inbox,
+        shared_inbox=_str_or_none(endpoints.get("sharedInbox"))
+        or _str_or_none(doc.get("sharedInbox")),
+        outbox=_str_or_none(doc.get("outbox")),
+        followers_url=_str_or_none(doc.get("followers")),
+        following_url=_str_or_none(doc.get("following")),
+        locked=bool(doc.get("manuallyApprovesFollowers", False)),
+        key_id=key_id,
+        public_key_pem=key_pem,
+    )

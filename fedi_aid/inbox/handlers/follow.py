@@ -1,0 +1,21 @@
+"""Follow of a local actor: accept at once, or hold it when the actor is locked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fedi_aid.activitypub.normalize import id_of
+from fedi_aid.db.actors import find_actor_by_uri
+from fedi_aid.db.follows import save_follow
+from fedi_aid.inbox.handlers.base import HandlerContext
+from fedi_aid.outbox.follows import send_accept
+
+
+async def handle_follow(h: HandlerContext, activity: dict[str, Any]) -> None:
+    target = await find_actor_by_uri(h.session, id_of(activity["object"]) or "")
+    if target is None or not target.local or target.type == "Application":
+        return
+    state = "pending" if target.locked else "accepted"
+    follow = await save_follow(h.session, h.sender, target, activity["id"], state, h.now)
+    if state == "accepted":
+        await send_accept(h.session, h.ctx, follow)

@@ -1,0 +1,178 @@
+"""POST /inbox: size -> content type -> signature -> validation -> durable store -> 202.
+
+Pure of aiohttp: the web view hands in an IncomingRequest and renders the outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from fedi_aid.activitypub.normalize import host_of, id_of, normalize
+from fedi_aid.activitypub.validate import ValidationError, validate_incoming
+from fedi_aid.activitypub.vocab import ACCEPTED_INBOUND_TYPES
+from fedi_aid.clock import utcnow
+from fedi_aid.context import Context
+from fedi_aid.db.actors import find_actor_by_uri
+from fedi_aid.db.domains import is_domain_blocked, mark_domain_seen
+from fedi_aid.db.inbox_items import store_incoming
+from fedi_aid.db.models import Actor
+from fedi_aid.federation.resolver import ResolveError, fetch_key_owner
+from fedi_aid.federation.signatures import (
+    ParsedSignature,
+    SignatureError,
+    parse_signature,
+    verify_signature,
+)
+
+log = logging.getLogger(__name__)
+
+
+class InboxRejection(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class IncomingRequest:
+    method: str
+    url: str
+    headers: Any  # case-insensitive mapping
+    body: bytes
+    content_type: str
+    recipient: Actor | None = None  # None: the shared inbox
+
+
+def check_content_type(content_type: str) -> None:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type not in ACCEPTED_INBOUND_TYPES:
+        raise InboxRejection(
+            415,
+            f"content type {media_type or '(none)'!r} is not accepted; "
+            "send application/activity+json",
+        )
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InboxRejection(400, f"body is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise InboxRejection(400, "body must be a JSON object (an activity)")
+    if not isinstance(doc.get("type"), str | list):
+        raise InboxRejection(400, "type: required property missing")
+    if not isinstance(id_of(doc.get("actor")), str):
+        raise InboxRejection(400, "actor: required property missing")
+    return doc
+
+
+async def verify_sender(ctx: Context, request: IncomingRequest, actor_uri: str) -> Actor:
+    """Check the HTTP signature; refetch the key once when it does not verify (rotation)."""
+    try:
+        parsed = parse_signature(
+            request.method,
+            request.url,
+            request.headers,
+            request.body,
+            max_skew_seconds=ctx.settings.signature_max_skew_seconds,
+        )
+    except SignatureError as exc:
+        raise InboxRejection(401, f"signature rejected: {exc}") from None
+    if host_of(parsed.key_id) != host_of(actor_uri):
+        raise InboxRejection(401, "signature key is on another host than the activity's actor")
+    owner = await _key_owner(ctx, parsed, refresh=False)
+    try:
+        verify_signature(parsed, owner.public_key_pem or "")
+    except SignatureError:
+        owner = await _key_owner(ctx, parsed, refresh=True)
+        try:
+            verify_signature(parsed, owner.public_key_pem or "")
+        except SignatureError as exc:
+            raise InboxRejection(401, f"signature rejected: {exc}") from None
+    if owner.uri != actor_uri:
+        raise InboxRejection(
+            401, f"key {parsed.key_id} belongs to {owner.uri}, not to the actor {actor_uri}"
+        )
+    return owner
+
+
+async def _key_owner(ctx: Context, parsed: ParsedSignature, *, refresh: bool) -> Actor:
+    try:
+        return await fetch_key_owner(ctx, parsed.key_id, refresh=refresh)
+    except ResolveError as exc:
+        raise InboxRejection(401, f"cannot verify the signature: {exc}") from None
+
+
+def check_object_origin(activity: dict[str, Any]) -> None:
+    """Embedded objects of a Create/Update must live on the actor's host."""
+    if activity.get("type") not in ("Create", "Update"):
+        return
+    obj = activity.get("object")
+    object_id = obj.get("id") if isinstance(obj, dict) else None
+    if isinstance(object_id, str) and host_of(object_id) != host_of(activity["actor"]):
+        raise InboxRejection(400, "object.id is on another host than the actor")
+
+
+def activity_key(activity: dict[str, Any], body: bytes) -> str:
+    """The dedupe key: the activity id, or a digest of the body when it has none (GoToSocial)."""
+    if isinstance(activity.get("id"), str):
+        return activity["id"]
+    return "urn:sha256:" + hashlib.sha256(body).hexdigest()
+
+
+async def receive(ctx: Context, request: IncomingRequest) -> str:
+    """Returns 'accepted', 'duplicate' or 'ignored'; raises InboxRejection otherwise."""
+    if len(request.body) > ctx.settings.max_body_bytes:
+        raise InboxRejection(413, f"body is larger than {ctx.settings.max_body_bytes} bytes")
+    check_content_type(request.content_type)
+    raw = parse_body(request.body)
+    actor_uri = id_of(raw["actor"])
+    assert actor_uri is not None
+    domain = host_of(actor_uri)
+
+    async with ctx.sessions() as session:
+        if await is_domain_blocked(session, domain):
+            raise InboxRejection(403, f"the domain {domain} is blocked on this instance")
+        known = await find_actor_by_uri(session, actor_uri)
+    if raw.get("type") == "Delete" and known is None:
+        # Someone we never knew deleted something: nothing to do, and nothing to fetch.
+        return "ignored"
+
+    await verify_sender(ctx, request, actor_uri)
+
+    activity = normalize(raw)
+    try:
+        validate_incoming(activity)
+    except ValidationError as exc:
+        raise InboxRejection(400, str(exc)) from None
+    check_object_origin(activity)
+
+    try:
+        async with ctx.sessions.begin() as session:
+            stored = await store_incoming(
+                session,
+                activity_uri=activity_key(activity, request.body),
+                actor_uri=actor_uri,
+                type_=str(activity["type"]),
+                body=activity,
+                recipient_id=request.recipient.id if request.recipient else None,
+                now=utcnow(),
+            )
+            await mark_domain_seen(session, domain)
+    except (SQLAlchemyError, OSError) as exc:
+        log.error("cannot store incoming activity: %s", exc.__class__.__name__)
+        raise InboxRejection(
+            503, "the activity could not be stored; try again later", {"Retry-After": "30"}
+        ) from None
+    if stored:
+        ctx.wake_workers()
+    return "accepted" if stored else "duplicate"

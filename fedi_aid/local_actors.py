@@ -1,0 +1,108 @@
+"""Create and change local actors: the instance Application, Groups and Persons."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fedi_aid.clock import utcnow
+from fedi_aid.context import Context
+from fedi_aid.db.actors import find_actor_by_uri, find_local_actor
+from fedi_aid.db.errors import AlreadyExists
+from fedi_aid.db.models import Actor
+from fedi_aid.federation.keys import KeyRef, generate_key_pair
+from fedi_aid.urls import INSTANCE_ACTOR_USERNAME, valid_username
+
+LOCAL_TYPES = ("Group", "Person")
+
+
+class InvalidName(ValueError):
+    pass
+
+
+def _new_local_actor(ctx: Context, type_: str, username: str, uri: str) -> Actor:
+    private_pem, public_pem = generate_key_pair()
+    now = utcnow()
+    return Actor(
+        uri=uri,
+        type=type_,
+        local=True,
+        username=username,
+        domain=ctx.settings.host,
+        display_name="",
+        summary="",
+        url=ctx.urls.profile(username) if type_ != "Application" else ctx.settings.base_url,
+        inbox=f"{uri}/inbox" if type_ != "Application" else ctx.urls.shared_inbox,
+        shared_inbox=ctx.urls.shared_inbox,
+        outbox=f"{uri}/outbox",
+        followers_url=f"{uri}/followers",
+        following_url=f"{uri}/following",
+        locked=False,
+        key_id=f"{uri}#main-key",
+        public_key_pem=public_pem,
+        private_key_pem=private_pem,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def create_local_actor(
+    session: AsyncSession,
+    ctx: Context,
+    type_: str,
+    username: str,
+    *,
+    display_name: str = "",
+    summary: str = "",
+    locked: bool = False,
+) -> Actor:
+    if type_ not in LOCAL_TYPES:
+        raise ValueError(f"local actors are Group or Person, not {type_}")
+    username = username.lower()
+    if not valid_username(username):
+        raise InvalidName(
+            f"invalid name {username!r}: use 1-30 lowercase letters, digits or underscores"
+        )
+    if await find_local_actor(session, username) is not None:
+        raise AlreadyExists(f"an actor named {username!r} already exists on this instance")
+    actor = _new_local_actor(ctx, type_, username, ctx.urls.actor(username))
+    actor.display_name = display_name or username
+    actor.summary = summary
+    actor.locked = locked
+    session.add(actor)
+    await session.flush()
+    return actor
+
+
+async def ensure_instance_actor(session: AsyncSession, ctx: Context) -> Actor:
+    """The Application actor that signs our fetches; created on first start."""
+    actor = await find_actor_by_uri(session, ctx.urls.instance_actor)
+    if actor is None:
+        actor = _new_local_actor(
+            ctx, "Application", INSTANCE_ACTOR_USERNAME, ctx.urls.instance_actor
+        )
+        actor.display_name = ctx.settings.instance_name
+        actor.locked = True
+        actor.outbox = f"{actor.uri}/outbox"
+        session.add(actor)
+        await session.flush()
+    return actor
+
+
+def key_ref(actor: Actor) -> KeyRef:
+    if not actor.private_key_pem or not actor.key_id:
+        raise ValueError(f"{actor.uri} has no private key")
+    return KeyRef(key_id=actor.key_id, private_key_pem=actor.private_key_pem)
+
+
+async def load_instance_key(ctx: Context) -> KeyRef:
+    async with ctx.sessions.begin() as session:
+        actor = await ensure_instance_actor(session, ctx)
+        ctx.instance_key = key_ref(actor)
+    return ctx.instance_key
+
+
+def rotate_key(actor: Actor) -> None:
+    private_pem, public_pem = generate_key_pair()
+    actor.private_key_pem = private_pem
+    actor.public_key_pem = public_pem
+    actor.updated_at = utcnow()

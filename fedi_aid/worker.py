@@ -1,0 +1,56 @@
+"""The background loop: process the inbox and send deliveries until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from fedi_aid.context import Context
+from fedi_aid.db.deliveries import release_all_claims
+from fedi_aid.db.inbox_items import release_inbox_claims
+from fedi_aid.delivery.worker import run_once as deliver_once
+from fedi_aid.inbox.process import process_inbox_once
+
+log = logging.getLogger(__name__)
+
+
+async def work_once(ctx: Context) -> int:
+    handled = await process_inbox_once(ctx)
+    sent = await deliver_once(ctx)
+    return handled + sent
+
+
+async def release_stale_claims(ctx: Context) -> None:
+    """With SQLite there is one process: whatever is claimed was claimed by a dead one."""
+    if ctx.settings.is_sqlite:
+        async with ctx.sessions.begin() as session:
+            await release_all_claims(session)
+            await release_inbox_claims(session)
+
+
+async def run_worker(ctx: Context, stop: asyncio.Event) -> None:
+    await release_stale_claims(ctx)
+    log.info("worker started")
+    while not stop.is_set():
+        ctx.work_available.clear()
+        try:
+            busy = await work_once(ctx)
+        except Exception:  # noqa: BLE001 - keep the loop alive; the rows stay due
+            log.exception("worker step failed; retrying")
+            busy = 0
+        if busy:
+            continue
+        with contextlib.suppress(TimeoutError):
+            waiters = [
+                asyncio.create_task(stop.wait()),
+                asyncio.create_task(ctx.work_available.wait()),
+            ]
+            _, pending = await asyncio.wait(
+                waiters,
+                timeout=ctx.settings.worker_poll_seconds,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            for task in pending:
+                task.cancel()
+    log.info("worker stopped")
