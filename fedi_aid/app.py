@@ -10,7 +10,7 @@ from aiohttp import web
 
 from fedi_aid.context import Context
 from fedi_aid.local_actors import load_instance_key
-from fedi_aid.web import activitypub, pages, wellknown
+from fedi_aid.web import activitypub, aid_objects, pages, wellknown
 from fedi_aid.web.keys import CONTEXT_KEY
 from fedi_aid.web.responses import error_middleware
 from fedi_aid.worker import run_worker
@@ -23,6 +23,7 @@ def create_app(ctx: Context, *, run_worker_task: bool | None = None) -> web.Appl
     app[CONTEXT_KEY] = ctx
     wellknown.setup(app)
     activitypub.setup(app)
+    aid_objects.setup(app)
     pages.setup(app)
     with_worker = ctx.settings.run_worker if run_worker_task is None else run_worker_task
 

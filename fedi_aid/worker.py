@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from fedi_aid.aid.publish import expire_due_items
 from fedi_aid.context import Context
 from fedi_aid.db.deliveries import release_all_claims
 from fedi_aid.db.inbox_items import release_inbox_claims
@@ -15,10 +16,21 @@ from fedi_aid.inbox.process import process_inbox_once
 log = logging.getLogger(__name__)
 
 
+EXPIRY_EVERY_SECONDS = 30.0
+
+
 async def work_once(ctx: Context) -> int:
     handled = await process_inbox_once(ctx)
     sent = await deliver_once(ctx)
     return handled + sent
+
+
+async def expire_now_and_then(ctx: Context, last_run: list[float]) -> None:
+    """The periodic expiry job, at most every EXPIRY_EVERY_SECONDS."""
+    now = asyncio.get_running_loop().time()
+    if now - last_run[0] >= EXPIRY_EVERY_SECONDS:
+        last_run[0] = now
+        await expire_due_items(ctx)
 
 
 async def release_stale_claims(ctx: Context) -> None:
@@ -32,9 +44,11 @@ async def release_stale_claims(ctx: Context) -> None:
 async def run_worker(ctx: Context, stop: asyncio.Event) -> None:
     await release_stale_claims(ctx)
     log.info("worker started")
+    last_expiry = [float("-inf")]
     while not stop.is_set():
         ctx.work_available.clear()
         try:
+            await expire_now_and_then(ctx, last_expiry)
             busy = await work_once(ctx)
         except Exception:  # noqa: BLE001 - keep the loop alive; the rows stay due
             log.exception("worker step failed; retrying")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -158,3 +161,64 @@ class Domain(Base):
     unavailable: Mapped[bool] = mapped_column(Boolean, default=False)
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AidItemRow(Base):
+    """A need or an offer: local (we publish it) or remote (a followed group published it)."""
+
+    __tablename__ = "aid_items"
+    __table_args__ = (
+        Index("ix_aid_items_listing", "kind", "status", "category"),
+        Index("ix_aid_items_point", "latitude", "longitude"),
+        Index("ix_aid_items_group", "group_id", "kind", "status"),
+        Index("ix_aid_items_expiry", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # need | offer
+    local: Mapped[bool] = mapped_column(Boolean, default=False)
+    group_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(512))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    remaining: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+    unit: Mapped[str] = mapped_column(String(64))
+    urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    urgency_rank: Mapped[int] = mapped_column(Integer, default=1)  # 0 low .. 3 critical
+    place_name: Mapped[str | None] = mapped_column(String(300))
+    # Always the coarse (rounded) point: the precise one is never stored.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    radius_km: Mapped[float | None] = mapped_column(Float)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    visibility: Mapped[str] = mapped_column(String(16), default="public")
+    direct_to: Mapped[list | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    hop_budget: Mapped[int] = mapped_column(Integer, default=2)
+    content_warning: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    # Local only, never federated: who in the community asked (or offered).
+    requested_by: Mapped[str | None] = mapped_column(String(300))
+    published: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    group: Mapped[Actor] = relationship(lazy="joined")
+
+
+class ApiToken(Base):
+    """A bearer token for the native API, acting as one local group. Only its hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    group: Mapped[Actor] = relationship(lazy="joined")

@@ -10,6 +10,7 @@ from urllib.parse import urldefrag, urlsplit
 from sqlalchemy.exc import IntegrityError
 
 from fedi_aid.activitypub.actor_from_as import BadActor, RemoteActorFields, as_actor_to_fields
+from fedi_aid.activitypub.normalize import normalize
 from fedi_aid.activitypub.validate import ValidationError, validate
 from fedi_aid.activitypub.vocab import ACTOR_TYPES
 from fedi_aid.clock import as_utc, utcnow
@@ -78,7 +79,7 @@ async def fetch_actor(ctx: Context, uri: str, *, refresh: bool = False) -> Actor
 
 async def _store_actor_document(ctx: Context, doc: dict[str, Any]) -> Actor:
     try:
-        validate(doc, "actor")
+        validate(normalize(doc), "actor")
         fields = as_actor_to_fields(doc)
     except (ValidationError, BadActor) as exc:
         raise ResolveError(f"{doc.get('id')}: not a usable actor: {exc}") from None

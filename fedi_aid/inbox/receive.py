@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from fedi_aid.activitypub.from_as import BadAidObject, as_note_to_aid_item
 from fedi_aid.activitypub.normalize import host_of, id_of, normalize
-from fedi_aid.activitypub.validate import ValidationError, validate_incoming
+from fedi_aid.activitypub.validate import ValidationError, validate, validate_incoming
 from fedi_aid.activitypub.vocab import ACCEPTED_INBOUND_TYPES
 from fedi_aid.clock import utcnow
 from fedi_aid.context import Context
 from fedi_aid.db.actors import find_actor_by_uri
+from fedi_aid.db.aid_items import find_item_by_uri
 from fedi_aid.db.domains import is_domain_blocked, mark_domain_seen
 from fedi_aid.db.inbox_items import store_incoming
 from fedi_aid.db.models import Actor
@@ -75,8 +77,13 @@ def parse_body(body: bytes) -> dict[str, Any]:
     return doc
 
 
-async def verify_sender(ctx: Context, request: IncomingRequest, actor_uri: str) -> Actor:
-    """Check the HTTP signature; refetch the key once when it does not verify (rotation)."""
+async def verify_request_signature(
+    ctx: Context, request: IncomingRequest, expected_host: str | None = None
+) -> Actor:
+    """Check the HTTP signature; refetch the key once when it does not verify (rotation).
+
+    Returns the key's owner.
+    """
     try:
         parsed = parse_signature(
             request.method,
@@ -87,7 +94,7 @@ async def verify_sender(ctx: Context, request: IncomingRequest, actor_uri: str) 
         )
     except SignatureError as exc:
         raise InboxRejection(401, f"signature rejected: {exc}") from None
-    if host_of(parsed.key_id) != host_of(actor_uri):
+    if expected_host is not None and not _same_host(parsed.key_id, expected_host):
         raise InboxRejection(401, "signature key is on another host than the activity's actor")
     owner = await _key_owner(ctx, parsed, refresh=False)
     try:
@@ -98,11 +105,24 @@ async def verify_sender(ctx: Context, request: IncomingRequest, actor_uri: str) 
             verify_signature(parsed, owner.public_key_pem or "")
         except SignatureError as exc:
             raise InboxRejection(401, f"signature rejected: {exc}") from None
+    return owner
+
+
+async def verify_sender(ctx: Context, request: IncomingRequest, actor_uri: str) -> Actor:
+    """The request is signed by a key of `actor_uri` itself."""
+    owner = await verify_request_signature(ctx, request, expected_host=actor_uri)
     if owner.uri != actor_uri:
         raise InboxRejection(
-            401, f"key {parsed.key_id} belongs to {owner.uri}, not to the actor {actor_uri}"
+            401, f"the signing key belongs to {owner.uri}, not to the actor {actor_uri}"
         )
     return owner
+
+
+def _same_host(a: str, b: str) -> bool:
+    try:
+        return host_of(a) == host_of(b)
+    except ValueError:
+        return False
 
 
 async def _key_owner(ctx: Context, parsed: ParsedSignature, *, refresh: bool) -> Actor:
@@ -118,8 +138,40 @@ def check_object_origin(activity: dict[str, Any]) -> None:
         return
     obj = activity.get("object")
     object_id = obj.get("id") if isinstance(obj, dict) else None
-    if isinstance(object_id, str) and host_of(object_id) != host_of(activity["actor"]):
+    if isinstance(object_id, str) and not _same_host(object_id, activity["actor"]):
         raise InboxRejection(400, "object.id is on another host than the actor")
+
+
+def check_aid_object(activity: dict[str, Any]) -> None:
+    """A need/offer inside a Create/Update must be well formed: 400 naming the field, else."""
+    obj = activity.get("object")
+    if activity.get("type") not in ("Create", "Update") or not isinstance(obj, dict):
+        return
+    if obj.get("purpose") is None and obj.get("publishes") is None:
+        return  # a plain post
+    try:
+        validate(obj, "aid-note")
+        as_note_to_aid_item(obj)
+    except ValidationError as exc:
+        raise InboxRejection(400, f"object.{exc}") from None
+    except BadAidObject as exc:
+        raise InboxRejection(400, f"object.{exc}") from None
+
+
+async def check_owner(ctx: Context, activity: dict[str, Any]) -> None:
+    """Only the owner of something we hold may Update or Delete it."""
+    if activity.get("type") not in ("Update", "Delete"):
+        return
+    object_id = id_of(activity.get("object"))
+    if not object_id or object_id == activity.get("actor"):
+        return
+    async with ctx.sessions() as session:
+        row = await find_item_by_uri(session, object_id)
+        if row is None:
+            return
+        owner = row.group.uri
+    if row.local or owner != activity.get("actor"):
+        raise InboxRejection(403, f"{activity.get('actor')} does not own {object_id}")
 
 
 def activity_key(activity: dict[str, Any], body: bytes) -> str:
@@ -135,9 +187,11 @@ async def receive(ctx: Context, request: IncomingRequest) -> str:
         raise InboxRejection(413, f"body is larger than {ctx.settings.max_body_bytes} bytes")
     check_content_type(request.content_type)
     raw = parse_body(request.body)
-    actor_uri = id_of(raw["actor"])
-    assert actor_uri is not None
-    domain = host_of(actor_uri)
+    actor_uri = id_of(raw["actor"]) or ""
+    try:
+        domain = host_of(actor_uri)
+    except ValueError:
+        raise InboxRejection(400, f"actor: {actor_uri!r} is not an http(s) URL") from None
 
     async with ctx.sessions() as session:
         if await is_domain_blocked(session, domain):
@@ -155,6 +209,8 @@ async def receive(ctx: Context, request: IncomingRequest) -> str:
     except ValidationError as exc:
         raise InboxRejection(400, str(exc)) from None
     check_object_origin(activity)
+    check_aid_object(activity)
+    await check_owner(ctx, activity)
 
     try:
         async with ctx.sessions.begin() as session:

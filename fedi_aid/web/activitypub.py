@@ -12,7 +12,11 @@ from fedi_aid.activitypub.actor_to_as import (
     ordered_collection,
     ordered_collection_page,
 )
+from fedi_aid.activitypub.to_as import aid_item_to_as_note
+from fedi_aid.activitypub.vocab import CONTEXT
+from fedi_aid.aid.rows import row_to_item
 from fedi_aid.db.actors import find_actor_by_uri, find_local_actor
+from fedi_aid.db.aid_items import featured_needs
 from fedi_aid.db.follows import page_of_follows
 from fedi_aid.db.models import Actor, OutgoingActivity
 from fedi_aid.inbox.receive import InboxRejection, IncomingRequest, receive
@@ -125,15 +129,23 @@ async def outbox_view(request: web.Request) -> web.Response:
 
 
 async def featured_view(request: web.Request) -> web.Response:
+    """The group's pinned posts: its urgent open public needs (Mastodon shows them pinned)."""
     actor = await _local_actor(request)
-    collection_id = f"{actor.uri}/collections/featured"
+    ctx = request.app[CONTEXT_KEY]
+    async with ctx.sessions() as session:
+        rows = await featured_needs(session, actor)
+    notes = []
+    for row in rows:
+        note = aid_item_to_as_note(row_to_item(row, actor))
+        note.pop("@context", None)
+        notes.append(note)
     return activity_response(
         {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": collection_id,
+            "@context": CONTEXT,
+            "id": f"{actor.uri}/collections/featured",
             "type": "OrderedCollection",
-            "totalItems": 0,
-            "orderedItems": [],
+            "totalItems": len(notes),
+            "orderedItems": notes,
         }
     )
 

@@ -7,6 +7,11 @@ from typing import Any
 
 from fedi_aid.activitypub.vocab import ACTOR_TYPES
 from fedi_aid.inbox.handlers.actor_changes import handle_delete_actor, handle_update_actor
+from fedi_aid.inbox.handlers.aid_objects import (
+    handle_create_note,
+    handle_delete_object,
+    handle_update_note,
+)
 from fedi_aid.inbox.handlers.answer_follow import handle_accept_follow, handle_reject_follow
 from fedi_aid.inbox.handlers.base import HandlerContext
 from fedi_aid.inbox.handlers.follow import handle_follow
@@ -20,6 +25,11 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Reject", "Follow"): handle_reject_follow,
     ("Undo", "Follow"): handle_undo_follow,
     ("Delete", "Actor"): handle_delete_actor,
+    ("Delete", None): handle_delete_object,
+    ("Create", "Note"): handle_create_note,
+    ("Create", "Proposal"): handle_create_note,
+    ("Update", "Note"): handle_update_note,
+    ("Update", "Proposal"): handle_update_note,
     **{("Update", actor_type): handle_update_actor for actor_type in ACTOR_TYPES},
 }
 

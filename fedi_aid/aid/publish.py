@@ -1,0 +1,234 @@
+"""What a group does with its own needs and offers: post, update, withdraw; and expiry."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from fedi_aid.aid.categories import UnknownCategory, resolve_category
+from fedi_aid.aid.model import (
+    FINAL_STATUSES,
+    AidItem,
+    InvalidTransition,
+    Place,
+    check_transition,
+    next_status,
+)
+from fedi_aid.aid.rows import apply_item, row_to_item
+from fedi_aid.clock import utcnow
+from fedi_aid.context import Context
+from fedi_aid.db.models import Actor, AidItemRow
+from fedi_aid.outbox.aid import send_aid_create, send_aid_delete, send_aid_update
+
+
+class AidError(ValueError):
+    """A need/offer action that cannot be done. `status` is the HTTP status to answer."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class AidDraft:
+    """What a person types to post a need or an offer."""
+
+    kind: str
+    title: str
+    category: str
+    quantity: Decimal | int | float | str
+    unit: str
+    description: str = ""
+    urgency: str = "normal"
+    place_name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: float | None = None
+    expires_at: datetime | None = None
+    visibility: str = "public"
+    direct_to: tuple[str, ...] = field(default_factory=tuple)
+    hop_budget: int | None = None
+    content_warning: str | None = None
+    requested_by: str | None = None
+
+
+def _item_uri(ctx: Context, kind: str) -> str:
+    return ctx.settings.url(f"/{kind}s/{secrets.token_urlsafe(9)}")
+
+
+def _category(text: str) -> str:
+    try:
+        return resolve_category(text)
+    except UnknownCategory as exc:
+        raise AidError(f"category: {exc}") from None
+
+
+def _place(draft: AidDraft) -> Place | None:
+    if draft.place_name is None and draft.latitude is None and draft.longitude is None:
+        return None
+    return Place(draft.place_name or "", draft.latitude, draft.longitude, draft.radius_km)
+
+
+def build_item(ctx: Context, group: Actor, draft: AidDraft, now: datetime) -> AidItem:
+    uri = _item_uri(ctx, draft.kind)
+    try:
+        item = AidItem(
+            kind=draft.kind,
+            uri=uri,
+            title=draft.title.strip(),
+            description=draft.description.strip(),
+            category=_category(draft.category),
+            quantity=draft.quantity,  # type: ignore[arg-type]
+            unit=draft.unit.strip(),
+            urgency=draft.urgency,
+            place=_place(draft),
+            expires_at=draft.expires_at,
+            visibility=draft.visibility,
+            direct_to=tuple(draft.direct_to),
+            group_uri=group.uri,
+            group_followers_url=group.followers_url,
+            published=now,
+            hop_budget=draft.hop_budget,
+            content_warning=draft.content_warning or None,
+            url=uri,
+        )
+    except ValueError as exc:
+        if isinstance(exc, AidError):
+            raise
+        raise AidError(str(exc)) from None
+    if item.quantity <= 0:
+        raise AidError("quantity must be greater than zero")
+    if item.expires_at is not None and item.expires_at <= now:
+        raise AidError("expires_at is in the past")
+    return item
+
+
+async def post_item(
+    session: AsyncSession, ctx: Context, group: Actor, draft: AidDraft
+) -> AidItemRow:
+    if group.type != "Group" or not group.local:
+        raise AidError("only a local group publishes needs and offers", 403)
+    now = utcnow()
+    item = build_item(ctx, group, draft, now)
+    row = AidItemRow(
+        uri=item.uri,
+        local=True,
+        group_id=group.id,
+        requested_by=draft.requested_by,
+        received_at=now,
+    )
+    apply_item(row, item)
+    session.add(row)
+    await session.flush()
+    await send_aid_create(session, ctx, group, row)
+    return row
+
+
+# Fields a person may change after posting, and what they mean for the item.
+EDITABLE = (
+    "title",
+    "description",
+    "quantity",
+    "remaining",
+    "unit",
+    "urgency",
+    "place_name",
+    "latitude",
+    "longitude",
+    "radius_km",
+    "expires_at",
+    "content_warning",
+    "status",
+    "category",
+)
+
+
+async def update_item(
+    session: AsyncSession, ctx: Context, row: AidItemRow, changes: dict[str, Any]
+) -> AidItemRow:
+    """Apply changes, keep the lifecycle consistent, and send one Update."""
+    if not row.local:
+        raise AidError("only the publishing instance can change this item", 403)
+    if row.status in FINAL_STATUSES:
+        raise AidError(f"this {row.kind} is {row.status} and can no longer change", 409)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise AidError(f"cannot change {', '.join(sorted(unknown))}")
+    group = row.group
+    current = row_to_item(row, group)
+    now = utcnow()
+    fields: dict[str, Any] = {}
+    for name in ("title", "description", "unit", "urgency", "content_warning", "expires_at"):
+        if name in changes:
+            fields[name] = changes[name]
+    if "category" in changes:
+        fields["category"] = _category(changes["category"])
+    if any(k in changes for k in ("place_name", "latitude", "longitude", "radius_km")):
+        old = current.place or Place("")
+        fields["place"] = Place(
+            changes.get("place_name", old.name) or "",
+            changes.get("latitude", old.latitude),
+            changes.get("longitude", old.longitude),
+            changes.get("radius_km", old.radius_km),
+        )
+    quantity = Decimal(str(changes.get("quantity", current.quantity)))
+    remaining = Decimal(str(changes.get("remaining", current.remaining)))
+    if "quantity" in changes and "remaining" not in changes:
+        # A new total keeps what has already been met.
+        met = current.quantity - (current.remaining or 0)
+        remaining = max(quantity - met, Decimal(0))
+    fields["quantity"], fields["remaining"] = quantity, remaining
+    status = changes.get("status") or next_status(current.status, remaining, quantity)
+    if status == "met":
+        fields["remaining"] = Decimal(0) if row.kind == "need" else remaining
+    try:
+        if status != current.status:
+            check_transition(current.status, status)
+        updated = replace(current, **fields, status=status, updated=now)
+    except (InvalidTransition, ValueError) as exc:
+        raise AidError(str(exc), 409 if isinstance(exc, InvalidTransition) else 400) from None
+    if updated.expires_at is not None and updated.expires_at <= now and "expires_at" in changes:
+        raise AidError("expires_at is in the past")
+    apply_item(row, updated)
+    row.updated = now
+    if status in ("withdrawn", "expired"):
+        await send_aid_delete(session, ctx, group, row, now)
+    else:
+        await send_aid_update(session, ctx, group, row)
+    return row
+
+
+async def withdraw_item(session: AsyncSession, ctx: Context, row: AidItemRow) -> AidItemRow:
+    return await update_item(session, ctx, row, {"status": "withdrawn"})
+
+
+async def expire_due_items(ctx: Context, now: datetime | None = None) -> int:
+    """Local items past their expiry become expired (Delete sent); remote ones are dropped."""
+    now = now or utcnow()
+    due = (
+        select(AidItemRow)
+        .where(
+            AidItemRow.status.in_(("open", "partly_met")),
+            AidItemRow.expires_at.is_not(None),
+            AidItemRow.expires_at <= now,
+        )
+        .limit(500)
+    )
+    count = 0
+    async with ctx.sessions.begin() as session:
+        for row in (await session.execute(due)).scalars().unique().all():
+            count += 1
+            if row.local:
+                row.status = "expired"
+                row.updated = now
+                await send_aid_delete(session, ctx, row.group, row, now)
+            else:
+                await session.delete(row)
+    return count
