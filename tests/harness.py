@@ -74,6 +74,32 @@ class Instance:
     async def follow(self, group: str, target: str) -> Any:
         return await follow(self.ctx, group, target)
 
+    async def post(self, group: str, kind: str = "need", **fields: Any) -> Any:
+        """Publish a need or offer as a local group (through the same service as CLI/API)."""
+        from fedi_aid.aid.publish import AidDraft, post_item
+
+        defaults = {"title": "Insulin pens", "category": "medicine/insulin", "quantity": 20}
+        draft = AidDraft(kind=kind, **{"unit": "pens", **defaults, **fields})
+        async with self.ctx.sessions.begin() as session:
+            return await post_item(session, self.ctx, await self._actor_in(session, group), draft)
+
+    async def change(self, uri: str, **changes: Any) -> Any:
+        from fedi_aid.aid.publish import update_item
+        from fedi_aid.db.aid_items import find_item_by_uri
+
+        async with self.ctx.sessions.begin() as session:
+            row = await find_item_by_uri(session, uri)
+            return await update_item(session, self.ctx, row, changes)
+
+    async def item(self, uri: str) -> Any:
+        from fedi_aid.db.aid_items import find_item_by_uri
+
+        async with self.ctx.sessions() as session:
+            return await find_item_by_uri(session, uri)
+
+    async def _actor_in(self, session: Any, name: str) -> Any:
+        return await get_local_actor(session, name)
+
     def handle(self, name: str) -> str:
         return f"{name}@{self.host}"
 

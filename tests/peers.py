@@ -50,6 +50,7 @@ class MastodonPeer:
     # When set, inbox POSTs get this status (to play a failing or throttling server).
     inbox_status: int | None = None
     inbox_headers: dict[str, str] = field(default_factory=dict)
+    auto_accept: bool = True
 
     @property
     def base(self) -> str:
@@ -151,8 +152,29 @@ class MastodonPeer:
         except Exception as exc:  # noqa: BLE001 - Mastodon answers 401 to any bad signature
             self.rejected.append(f"{exc.__class__.__name__}: {exc}")
             return web.json_response({"error": "Verification failed"}, status=401)
-        self.received.append(Received(request.path, headers, body, json.loads(body)))
+        activity = json.loads(body)
+        self.received.append(Received(request.path, headers, body, activity))
+        if activity.get("type") == "Follow" and self.auto_accept:
+            await self._accept(activity)
         return web.Response(status=202)
+
+    async def _accept(self, follow: dict[str, Any]) -> None:
+        """Mastodon accepts a follow of an unlocked account at once, with the Follow embedded."""
+        target = next((a for a in self.actors.values() if a.uri == follow.get("object")), None)
+        if target is None:
+            return
+        async with aiohttp.ClientSession() as http:
+            async with http.get(follow["actor"], headers={"Accept": AP}) as response:
+                follower = await response.json(content_type=None)
+        inbox = follower.get("endpoints", {}).get("sharedInbox") or follower["inbox"]
+        accept = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{target.uri}#accepts/follows/{uuid.uuid4()}",
+            "type": "Accept",
+            "actor": target.uri,
+            "object": follow,
+        }
+        await self.post(target, inbox, accept)
 
     # ---- as a sender ----------------------------------------------------------------------
 

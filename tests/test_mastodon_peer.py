@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fedi_aid.follows import followers_of
+from fedi_aid.follows import followers_of, following_of
 from tests.harness import settle
 from tests.peers import MastodonPeer
 
@@ -61,3 +61,6 @@ async def test_local_group_follows_mastodon_account(make_instance, peer) -> None
     assert len(follows) == 1, peer.rejected
     assert follows[0]["object"] == peer.actors["alice"].uri
     assert follows[0]["id"] == relation.uri
+    # Mastodon accepts at once; the Accept (Follow embedded) settles it here.
+    await settle(a)
+    assert [f.state for f in await following_of(a.ctx, "riverside")] == ["accepted"]

@@ -115,7 +115,9 @@ async def post_item(
 ) -> AidItemRow:
     if group.type != "Group" or not group.local:
         raise AidError("only a local group publishes needs and offers", 403)
-    now = utcnow()
+    now = utcnow().replace(microsecond=0)  # the wire carries whole seconds
+    if draft.expires_at is not None:
+        draft = replace(draft, expires_at=draft.expires_at.replace(microsecond=0))
     item = build_item(ctx, group, draft, now)
     row = AidItemRow(
         uri=item.uri,
@@ -163,7 +165,9 @@ async def update_item(
         raise AidError(f"cannot change {', '.join(sorted(unknown))}")
     group = row.group
     current = row_to_item(row, group)
-    now = utcnow()
+    now = utcnow().replace(microsecond=0)
+    if isinstance(changes.get("expires_at"), datetime):
+        changes = {**changes, "expires_at": changes["expires_at"].replace(microsecond=0)}
     fields: dict[str, Any] = {}
     for name in ("title", "description", "unit", "urgency", "content_warning", "expires_at"):
         if name in changes:
@@ -228,7 +232,8 @@ async def expire_due_items(ctx: Context, now: datetime | None = None) -> int:
             if row.local:
                 row.status = "expired"
                 row.updated = now
-                await send_aid_delete(session, ctx, row.group, row, now)
+                # Queued at the real time, whatever `now` the caller judged expiry by.
+                await send_aid_delete(session, ctx, row.group, row)
             else:
                 await session.delete(row)
     return count
