@@ -41,6 +41,8 @@ async def save_follow(
         follow.uri = uri
         follow.state = state
         follow.updated_at = now
+    # Callers read both ends after the session closes.
+    follow.follower, follow.followee = follower, followee
     await session.flush()
     return follow
 
