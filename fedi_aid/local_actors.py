@@ -106,3 +106,18 @@ def rotate_key(actor: Actor) -> None:
     actor.private_key_pem = private_pem
     actor.public_key_pem = public_pem
     actor.updated_at = utcnow()
+
+
+def set_home(
+    actor: Actor, place_name: str, latitude: float, longitude: float, radius_km: float | None
+) -> None:
+    """A group's home area, kept coarse (about 1 km) like every place we publish."""
+    from fedi_aid.aid.geo import coarse_point, validate_point
+
+    validate_point(latitude, longitude)
+    if radius_km is not None and not 0 <= radius_km <= 50_000:
+        raise ValueError(f"radius_km must be between 0 and 50000, got {radius_km}")
+    actor.home_place_name = place_name
+    actor.home_latitude, actor.home_longitude = coarse_point(latitude, longitude)
+    actor.home_radius_km = radius_km
+    actor.updated_at = utcnow()

@@ -100,8 +100,41 @@ class Instance:
     async def _actor_in(self, session: Any, name: str) -> Any:
         return await get_local_actor(session, name)
 
+    async def set_home(self, group: str, place: str, lat: float, lon: float) -> None:
+        from fedi_aid.local_actors import set_home
+
+        async with self.ctx.sessions.begin() as session:
+            set_home(await get_local_actor(session, group), place, lat, lon, 10.0)
+
+    async def set_policy(self, group: str, **fields: Any) -> None:
+        from fedi_aid.aid.relay_policy import RelayPolicy
+        from fedi_aid.clock import utcnow
+        from fedi_aid.db.relays import save_policy
+
+        async with self.ctx.sessions.begin() as session:
+            actor = await get_local_actor(session, group)
+            await save_policy(session, actor, RelayPolicy(**fields), utcnow())
+
     def handle(self, name: str) -> str:
         return f"{name}@{self.host}"
+
+
+async def settle_waves(*instances: Instance, max_rounds: int = 60) -> int:
+    """Like settle, but in lockstep: every inbox first, then every delivery, per round.
+
+    A message sent in round r is handled in round r + 1, so a wave spreads breadth-first and
+    the first copy of an object to reach an instance came by a shortest path.
+    """
+    for round_number in range(1, max_rounds + 1):
+        live = [i for i in instances if i.runner is not None]
+        handled = sum([await process_inbox_once(i.ctx) for i in live])
+        sent = 0
+        for instance in live:
+            while (batch := await deliver_once(instance.ctx)) > 0:
+                sent += batch
+        if not handled and not sent:
+            return round_number
+    raise AssertionError(f"instances still busy after {max_rounds} rounds")
 
 
 async def settle(*instances: Instance, now: Any = None, max_rounds: int = 50) -> int:

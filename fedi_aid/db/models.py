@@ -57,6 +57,11 @@ class Actor(Base):
     public_key_pem: Mapped[str | None] = mapped_column(Text)
     # Local actors only. Never logged, never rendered.
     private_key_pem: Mapped[str | None] = mapped_column(Text)
+    # The community's coarse home area (groups): where relay distances are measured from.
+    home_place_name: Mapped[str | None] = mapped_column(String(300))
+    home_latitude: Mapped[float | None] = mapped_column(Float)
+    home_longitude: Mapped[float | None] = mapped_column(Float)
+    home_radius_km: Mapped[float | None] = mapped_column(Float)
     raw: Mapped[dict | None] = mapped_column(JSON)
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -201,6 +206,8 @@ class AidItemRow(Base):
     url: Mapped[str | None] = mapped_column(String(2048))
     # Local only, never federated: who in the community asked (or offered).
     requested_by: Mapped[str | None] = mapped_column(String(300))
+    # How many relays it went through before it reached us (0: from its author).
+    hop_count: Mapped[int] = mapped_column(Integer, default=0)
     published: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -222,3 +229,33 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
     group: Mapped[Actor] = relationship(lazy="joined")
+
+
+class RelayPolicy(Base):
+    """What a local group passes on to its followers from the groups it follows."""
+
+    __tablename__ = "relay_policies"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    kinds: Mapped[list] = mapped_column(JSON)  # ["need"], ["need", "offer"]
+    categories: Mapped[list] = mapped_column(JSON)  # category URIs; empty: any
+    min_urgency: Mapped[str] = mapped_column(String(16), default="high")
+    max_distance_km: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Relay(Base):
+    """A group announced an object: at most once per group and object, whatever the path."""
+
+    __tablename__ = "relays"
+    __table_args__ = (UniqueConstraint("group_id", "object_uri", name="uq_relays_group_object"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    object_uri: Mapped[str] = mapped_column(String(2048), index=True)
+    announce_uri: Mapped[str] = mapped_column(String(2048))
+    hop_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -13,7 +13,7 @@ from fedi_aid.db.actors import find_actor_by_uri
 from fedi_aid.db.inbox_items import claim_due_inbox_items
 from fedi_aid.db.models import Actor, InboxItem
 from fedi_aid.delivery.states import backoff
-from fedi_aid.inbox.handlers import find_handler
+from fedi_aid.inbox.handlers import PREFETCH, find_handler
 from fedi_aid.inbox.handlers.base import HandlerContext
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,12 @@ async def process_inbox_once(ctx: Context, now: datetime | None = None, limit: i
 
 
 async def _process_item(ctx: Context, item_id: int, now: datetime) -> None:
+    async with ctx.sessions() as session:
+        body = (
+            await session.execute(select(InboxItem.body).where(InboxItem.id == item_id))
+        ).scalar_one()
+    prefetch = PREFETCH.get(str(body.get("type")))
+    fetched = await prefetch(ctx, body) if prefetch is not None else None
     async with ctx.sessions.begin() as session:
         item = (
             await session.execute(select(InboxItem).where(InboxItem.id == item_id))
@@ -44,7 +50,8 @@ async def _process_item(ctx: Context, item_id: int, now: datetime) -> None:
         handler = find_handler(item.body)
         if handler is not None and sender is not None:
             recipient = await session.get(Actor, item.recipient_id) if item.recipient_id else None
-            await handler(HandlerContext(session, ctx, sender, recipient, now), item.body)
+            context = HandlerContext(session, ctx, sender, recipient, now, fetched)
+            await handler(context, item.body)
         item.state = "done"
         item.processed_at = now
         item.locked_until = None

@@ -12,12 +12,16 @@ from fedi_aid.inbox.handlers.aid_objects import (
     handle_delete_object,
     handle_update_note,
 )
+from fedi_aid.inbox.handlers.announce import handle_announce, prefetch_announce
 from fedi_aid.inbox.handlers.answer_follow import handle_accept_follow, handle_reject_follow
 from fedi_aid.inbox.handlers.base import HandlerContext
 from fedi_aid.inbox.handlers.follow import handle_follow
 from fedi_aid.inbox.handlers.undo import handle_undo_follow
 
 Handler = Callable[[HandlerContext, dict[str, Any]], Awaitable[None]]
+# Network work a handler needs done before its transaction starts (no I/O inside it).
+Prefetch = Callable[[Any, dict[str, Any]], Awaitable[Any]]
+PREFETCH: dict[str, Prefetch] = {"Announce": prefetch_announce}
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Follow", None): handle_follow,
@@ -30,6 +34,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Create", "Proposal"): handle_create_note,
     ("Update", "Note"): handle_update_note,
     ("Update", "Proposal"): handle_update_note,
+    ("Announce", None): handle_announce,
     **{("Update", actor_type): handle_update_actor for actor_type in ACTOR_TYPES},
 }
 

@@ -13,6 +13,7 @@ from fedi_aid.aid.rows import apply_item
 from fedi_aid.db.aid_items import find_item_by_uri
 from fedi_aid.db.models import Actor, AidItemRow, Follow
 from fedi_aid.inbox.handlers.base import HandlerContext
+from fedi_aid.inbox.handlers.relaying import forward_change, relay_if_wanted
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ async def handle_create_note(h: HandlerContext, activity: dict[str, Any]) -> Non
     row = AidItemRow(uri=item.uri, local=False, group_id=h.sender.id, received_at=h.now)
     apply_item(row, item)
     h.session.add(row)
+    await h.session.flush()
+    await relay_if_wanted(h, item, 0, h.sender)
 
 
 async def handle_update_note(h: HandlerContext, activity: dict[str, Any]) -> None:
@@ -73,6 +76,7 @@ async def handle_update_note(h: HandlerContext, activity: dict[str, Any]) -> Non
     item = _convert(h, obj)
     if item is not None:
         apply_item(row, item)
+        await forward_change(h, row.uri, activity)
 
 
 async def handle_delete_object(h: HandlerContext, activity: dict[str, Any]) -> None:
@@ -83,3 +87,4 @@ async def handle_delete_object(h: HandlerContext, activity: dict[str, Any]) -> N
         log.warning("refused Delete of %s by %s: not the owner", row.uri, h.sender.uri)
         return
     await h.session.delete(row)
+    await forward_change(h, row.uri, activity)

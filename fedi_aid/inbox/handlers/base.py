@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,3 +19,5 @@ class HandlerContext:
     sender: Actor
     recipient: Actor | None
     now: datetime
+    # What a prefetch step got over the network before the transaction began.
+    fetched: Any = None
