@@ -230,3 +230,21 @@ async def test_litepub_relay_announce_by_uri_is_fetched_and_relayed(make_instanc
     await settle_waves(a, b, c)
     assert (await b.item(need.uri)).hop_count == 1
     assert (await c.item(need.uri)).hop_count == 2
+
+
+async def test_group_home_travels_in_the_actor_document(make_instance) -> None:
+    a, b = await make_instance(), await make_instance()
+    await a.create_group("town")
+    await a.set_home("town", "Town", 26.91234, 75.78765)
+    await b.create_group("other")
+    await b.follow("other", a.handle("town"))
+    await settle_waves(a, b)
+    async with b.ctx.sessions() as session:
+        from fedi_aid.db.actors import find_actor_by_uri
+
+        cached = await find_actor_by_uri(session, (await a.actor("town")).uri)
+    assert (cached.home_place_name, cached.home_latitude, cached.home_longitude) == (
+        "Town",
+        26.91,
+        75.79,
+    )

@@ -30,6 +30,10 @@ class RemoteActorFields:
     locked: bool
     key_id: str | None
     public_key_pem: str | None
+    home_place_name: str | None = None
+    home_latitude: float | None = None
+    home_longitude: float | None = None
+    home_radius_km: float | None = None
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -49,6 +53,32 @@ def _first_key(doc: dict[str, Any]) -> dict[str, Any] | None:
     return key if isinstance(key, dict) else None
 
 
+def _home(doc: dict[str, Any]) -> tuple[str | None, float | None, float | None, float | None]:
+    """A group's `location` Place, kept only when it is sane; coarse like ours."""
+    place = doc.get("location")
+    if isinstance(place, list):
+        place = next((p for p in place if isinstance(p, dict)), None)
+    if not isinstance(place, dict):
+        return None, None, None, None
+    name = place.get("name") if isinstance(place.get("name"), str) else None
+    lat, lon = place.get("latitude"), place.get("longitude")
+    point_ok = (
+        isinstance(lat, int | float)
+        and isinstance(lon, int | float)
+        and not isinstance(lat, bool)
+        and not isinstance(lon, bool)
+        and -90 <= lat <= 90
+        and -180 <= lon <= 180
+    )
+    radius = place.get("radius")
+    radius_km = None
+    if isinstance(radius, int | float) and not isinstance(radius, bool) and radius >= 0:
+        radius_km = float(radius) if place.get("units") == "km" else float(radius) / 1000
+    if not point_ok:
+        return name, None, None, radius_km
+    return name, round(float(lat), 2), round(float(lon), 2), radius_km
+
+
 def as_actor_to_fields(doc: dict[str, Any]) -> RemoteActorFields:
     uri = doc.get("id")
     type_ = doc.get("type")
@@ -61,6 +91,7 @@ def as_actor_to_fields(doc: dict[str, Any]) -> RemoteActorFields:
         raise BadActor(f"actor {uri} has no inbox")
     endpoints = doc.get("endpoints") if isinstance(doc.get("endpoints"), dict) else {}
     key = _first_key(doc)
+    home = _home(doc)
     key_id = key_pem = None
     if key is not None:
         owner = key.get("owner")
@@ -87,4 +118,8 @@ def as_actor_to_fields(doc: dict[str, Any]) -> RemoteActorFields:
         locked=bool(doc.get("manuallyApprovesFollowers", False)),
         key_id=key_id,
         public_key_pem=key_pem,
+        home_place_name=home[0],
+        home_latitude=home[1],
+        home_longitude=home[2],
+        home_radius_km=home[3],
     )

@@ -23,6 +23,10 @@ class ActorLike(Protocol):
     locked: bool
     key_id: str | None
     public_key_pem: str | None
+    home_place_name: str | None
+    home_latitude: float | None
+    home_longitude: float | None
+    home_radius_km: float | None
 
 
 def actor_to_as(actor: ActorLike, *, published: Any = None, updated: Any = None) -> dict[str, Any]:
@@ -49,6 +53,16 @@ def actor_to_as(actor: ActorLike, *, published: Any = None, updated: Any = None)
     }
     if actor.type != "Application":
         doc["featured"] = f"{actor.uri}/collections/featured"
+    if actor.home_place_name is not None or actor.home_latitude is not None:
+        # The community's coarse home area, so others can reason about distance.
+        place: dict[str, Any] = {"type": "Place", "name": actor.home_place_name or ""}
+        if actor.home_latitude is not None and actor.home_longitude is not None:
+            place["latitude"] = actor.home_latitude
+            place["longitude"] = actor.home_longitude
+        if actor.home_radius_km is not None:
+            place["radius"] = actor.home_radius_km
+            place["units"] = "km"
+        doc["location"] = place
     if published is not None:
         doc["published"] = isoformat(published)
     if updated is not None:
