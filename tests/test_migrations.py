@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from fedi_aid.db.migrate import current_revision, head_revision, migrate
-from fedi_aid.db.models import Base
+from fedi_aid.db.registry import Base
 
 
 async def test_migrate_is_idempotent_and_matches_models(make_instance) -> None:

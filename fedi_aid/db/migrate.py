@@ -23,18 +23,23 @@ def alembic_config() -> Config:
     return cfg
 
 
+def _joined(revisions: tuple[str, ...] | list[str]) -> str | None:
+    """Branches (one per feature area) may leave several heads; compare them as one string."""
+    return ",".join(sorted(revisions)) or None
+
+
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return _joined(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def _current(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    return _joined(MigrationContext.configure(connection).get_current_heads())
 
 
 def _upgrade(connection: Connection) -> None:
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, "heads")
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from fedi_aid.db.models import Base
+from fedi_aid.db.registry import Base
 
 connection = context.config.attributes["connection"]
 context.configure(
