@@ -67,12 +67,21 @@ def run_async(func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from fedi_aid.aid.categories import UnknownCategory
+        from fedi_aid.aid.publish import AidError
         from fedi_aid.follows import FollowError
         from fedi_aid.local_actors import InvalidName
 
         try:
             return asyncio.run(func(*args, **kwargs))
-        except (FollowError, NotFound, AlreadyExists, InvalidName) as exc:
+        except (
+            FollowError,
+            NotFound,
+            AlreadyExists,
+            InvalidName,
+            AidError,
+            UnknownCategory,
+        ) as exc:
             raise CliError(str(exc)) from None
         except OSError as exc:
             raise CliError(
@@ -511,6 +520,15 @@ async def demo_cmd(obj: dict[str, Any], as_json: bool) -> None:
     await _migrate(settings)
     summary = await _with_context(settings, seed_demo)
     _emit(as_json, summary, lambda: "\n".join(summary["lines"]))
+
+
+from fedi_aid.cli_aid import register as _register_aid  # noqa: E402
+
+_register_aid(main)
+
+from fedi_aid.cli_relay import register as _register_relay  # noqa: E402
+
+_register_relay(main)
 
 
 def run() -> None:

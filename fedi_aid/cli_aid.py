@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
-class BadInput(ValueError):
+class BadInput(Exception):
     """A value typed on the command line that cannot be used; shown as one `error:` line."""
 
 
@@ -242,13 +242,17 @@ def detail_text(record: dict[str, Any]) -> str:
 # ---- need / offer ------------------------------------------------------------------------
 
 
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
 def _item_options(for_post: bool) -> list[Decorator]:
     """The fields of a need or offer; required where posting needs them."""
     must = {"required": for_post}
     options = [
         click.option("--title", **must, help="What is needed or offered, in a few words."),
         click.option("--category", **must, help="A slug (insulin), category URI or Wikidata URI."),
-        click.option("--quantity", **must, help="How many (a number)."),
+        click.option("--quantity", **must, metavar="N", help="How many (a number)."),
         click.option("--unit", **must, help="Unit of the quantity: pens, litres, rides..."),
         click.option("--place", "place_name", **must, help="Name of the area, e.g. Riverside."),
         click.option("--lat", type=float, help="Latitude (stored rounded to ~1 km)."),
@@ -259,7 +263,11 @@ def _item_options(for_post: bool) -> list[Decorator]:
             help="A date (2026-12-01), date and time, or duration (12h, 3d, 2w)"
             + ("; `never` removes it." if not for_post else "."),
         ),
-        click.option("--urgency", type=click.Choice(URGENCIES), help="Default: normal."),
+        click.option(
+            "--urgency",
+            type=click.Choice(URGENCIES),
+            help="Default: normal." if for_post else "How urgent it is now.",
+        ),
         click.option("--description", help="More detail."),
         click.option("--content-warning", help="Shown as a content warning on Mastodon."),
     ]
@@ -282,7 +290,7 @@ def _item_options(for_post: bool) -> list[Decorator]:
         ]
     else:
         options += [
-            click.option("--remaining", help="How many are still needed / available."),
+            click.option("--remaining", metavar="N", help="How many are still needed / available."),
             click.option(
                 "--status", type=click.Choice(STATUSES), help="Set the status by hand (e.g. met)."
             ),
@@ -371,7 +379,7 @@ def aid_group(kind: str) -> click.Group:
     group.command("post")(
         _apply(
             [click.argument("group_ref", metavar="GROUP"), *_item_options(True), json_option],
-            click.pass_obj(_body(post_async(kind))),
+            click.pass_obj(_body(_post_body(kind))),
         )
     )
     _register_list(group, kind, json_option)
@@ -381,7 +389,7 @@ def aid_group(kind: str) -> click.Group:
     return group
 
 
-def post_async(kind: str) -> Callable[..., Awaitable[None]]:
+def _post_body(kind: str) -> Callable[..., Awaitable[None]]:
     async def post(obj: dict[str, Any], group_ref: str, as_json: bool, **values: Any) -> None:
         from fedi_aid.aid import categories
         from fedi_aid.aid.publish import post_item
@@ -415,7 +423,7 @@ def post_async(kind: str) -> Callable[..., Awaitable[None]]:
             f"posted {kind} {record['id']} {record['uri']}\n{summary_line(record)}",
         )
 
-    post.__doc__ = f"GROUP posts a {kind}."
+    post.__doc__ = f"GROUP posts {_a(kind)}."
     return post
 
 
@@ -524,7 +532,7 @@ def _register_update(group: click.Group, kind: str, json_option: Decorator) -> N
         record = await _in_context(obj, work)
         _emit(as_json, record, lambda: f"updated {kind} {record['id']}\n{summary_line(record)}")
 
-    update.__doc__ = f"Change a {kind}; every change is sent to its audience as an Update."
+    update.__doc__ = f"Change {_a(kind)}; every change is sent to its audience as an Update."
     group.command("update")(
         _apply(
             [
@@ -560,7 +568,7 @@ def _register_withdraw(group: click.Group, kind: str, json_option: Decorator) ->
             f"withdrew {kind} {record['id']}; a Delete goes to everyone who received it",
         )
 
-    withdraw_cmd.help = f"Withdraw a {kind}: it is deleted on every instance that had it."
+    withdraw_cmd.help = f"Withdraw {_a(kind)}: it is deleted on every instance that had it."
 
 
 # ---- API tokens --------------------------------------------------------------------------
@@ -732,12 +740,13 @@ def person_group() -> click.Group:
                 async with ctx.sessions() as session:
                     found = await export_person(session, name)
                 if not found.empty and not yes:
-                    what = [f"remove {name!r} from {len(found.items)} need(s)/offer(s)"]
+                    what = [f"remove {found.name!r} from {len(found.items)} need(s)/offer(s)"]
                     if found.person is not None:
                         what.append(f"delete the local person {found.person['handle']}")
                     try:
                         confirmed = click.confirm(f"{' and '.join(what)}?", err=True)
-                    except click.Abort:
+                    except click.Abort:  # no answer (end of input)
+                        click.echo(err=True)
                         confirmed = False
                     if not confirmed:
                         raise BadInput(
@@ -753,8 +762,8 @@ def person_group() -> click.Group:
         def text() -> str:
             cleared, person = data["items_cleared"], data["person_deleted"]
             if not cleared and person is None:
-                return f"this instance held nothing about {name!r}; nothing erased"
-            lines = [f"erased {name!r}:"]
+                return f"this instance held nothing about {data['name']!r}; nothing erased"
+            lines = [f"erased {data['name']!r}:"]
             lines += [
                 f"  removed the name from {r['kind']} {r['id']} ({r['title']})" for r in cleared
             ]

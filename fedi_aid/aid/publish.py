@@ -168,6 +168,28 @@ async def update_item(
     now = utcnow().replace(microsecond=0)
     if isinstance(changes.get("expires_at"), datetime):
         changes = {**changes, "expires_at": changes["expires_at"].replace(microsecond=0)}
+    try:
+        updated = _changed_item(current, changes, now)
+    except InvalidTransition as exc:
+        raise AidError(str(exc), 409) from None
+    except (ValueError, ArithmeticError) as exc:
+        if isinstance(exc, AidError):
+            raise
+        raise AidError(str(exc)) from None
+    status = updated.status
+    if updated.expires_at is not None and updated.expires_at <= now and "expires_at" in changes:
+        raise AidError("expires_at is in the past")
+    apply_item(row, updated)
+    row.updated = now
+    if status in ("withdrawn", "expired"):
+        await send_aid_delete(session, ctx, group, row, now)
+    else:
+        await send_aid_update(session, ctx, group, row)
+    return row
+
+
+def _changed_item(current: AidItem, changes: dict[str, Any], now: datetime) -> AidItem:
+    """The item after `changes`, with a consistent lifecycle. Raises ValueError on bad values."""
     fields: dict[str, Any] = {}
     for name in ("title", "description", "unit", "urgency", "content_warning", "expires_at"):
         if name in changes:
@@ -184,29 +206,21 @@ async def update_item(
         )
     quantity = Decimal(str(changes.get("quantity", current.quantity)))
     remaining = Decimal(str(changes.get("remaining", current.remaining)))
+    if quantity <= 0:
+        raise ValueError("quantity must be greater than zero")
+    if remaining < 0:
+        raise ValueError(f"remaining must not be negative, got {remaining}")
     if "quantity" in changes and "remaining" not in changes:
         # A new total keeps what has already been met.
         met = current.quantity - (current.remaining or 0)
         remaining = max(quantity - met, Decimal(0))
     fields["quantity"], fields["remaining"] = quantity, remaining
     status = changes.get("status") or next_status(current.status, remaining, quantity)
-    if status == "met":
-        fields["remaining"] = Decimal(0) if row.kind == "need" else remaining
-    try:
-        if status != current.status:
-            check_transition(current.status, status)
-        updated = replace(current, **fields, status=status, updated=now)
-    except (InvalidTransition, ValueError) as exc:
-        raise AidError(str(exc), 409 if isinstance(exc, InvalidTransition) else 400) from None
-    if updated.expires_at is not None and updated.expires_at <= now and "expires_at" in changes:
-        raise AidError("expires_at is in the past")
-    apply_item(row, updated)
-    row.updated = now
-    if status in ("withdrawn", "expired"):
-        await send_aid_delete(session, ctx, group, row, now)
-    else:
-        await send_aid_update(session, ctx, group, row)
-    return row
+    if status == "met" and current.kind == "need":
+        fields["remaining"] = Decimal(0)
+    if status != current.status:
+        check_transition(current.status, status)
+    return replace(current, **fields, status=status, updated=now)
 
 
 async def withdraw_item(session: AsyncSession, ctx: Context, row: AidItemRow) -> AidItemRow:
