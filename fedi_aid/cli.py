@@ -530,6 +530,10 @@ from fedi_aid.cli_relay import register as _register_relay  # noqa: E402
 
 _register_relay(main)
 
+from fedi_aid.cli_accounts import register as _register_accounts  # noqa: E402
+
+_register_accounts(main)
+
 
 def run() -> None:
     main(obj={})
