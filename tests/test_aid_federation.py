@@ -306,3 +306,21 @@ async def test_plain_mastodon_post_is_not_a_need(make_instance, peer) -> None:
     assert status == 202
     await settle(b)
     assert await b.item(note["id"]) is None
+
+
+async def test_new_follower_gets_the_open_needs_posted_before(make_instance) -> None:
+    a, b = await make_instance(), await make_instance()
+    await a.create_group("riverside")
+    await b.create_group("hilltown")
+    open_need = await a.post("riverside", title="Blankets", category="shelter/bedding")
+    gone = await a.post("riverside", title="Tarpaulins", category="shelter")
+    await a.change(gone.uri, status="withdrawn")
+    private = await a.post("riverside", visibility="followers")
+    await settle(a)
+
+    await b.follow("hilltown", a.handle("riverside"))
+    await settle(a, b)
+    stored = await b.item(open_need.uri)
+    assert stored is not None and stored.title == "Blankets" and stored.hop_count == 0
+    assert await b.item(gone.uri) is None
+    assert await b.item(private.uri) is None

@@ -14,14 +14,19 @@ from fedi_aid.inbox.handlers.aid_objects import (
 )
 from fedi_aid.inbox.handlers.announce import handle_announce, prefetch_announce
 from fedi_aid.inbox.handlers.answer_follow import handle_accept_follow, handle_reject_follow
+from fedi_aid.inbox.handlers.backfill import prefetch_accept_backfill
 from fedi_aid.inbox.handlers.base import HandlerContext
+from fedi_aid.inbox.handlers.flag import handle_flag
 from fedi_aid.inbox.handlers.follow import handle_follow
 from fedi_aid.inbox.handlers.undo import handle_undo_follow
 
 Handler = Callable[[HandlerContext, dict[str, Any]], Awaitable[None]]
 # Network work a handler needs done before its transaction starts (no I/O inside it).
 Prefetch = Callable[[Any, dict[str, Any]], Awaitable[Any]]
-PREFETCH: dict[str, Prefetch] = {"Announce": prefetch_announce}
+PREFETCH: dict[str, Prefetch] = {
+    "Announce": prefetch_announce,
+    "Accept": prefetch_accept_backfill,
+}
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Follow", None): handle_follow,
@@ -35,6 +40,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Update", "Note"): handle_update_note,
     ("Update", "Proposal"): handle_update_note,
     ("Announce", None): handle_announce,
+    ("Flag", None): handle_flag,
     **{("Update", actor_type): handle_update_actor for actor_type in ACTOR_TYPES},
 }
 

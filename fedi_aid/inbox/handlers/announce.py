@@ -14,14 +14,14 @@ from sqlalchemy import exists, select
 
 from fedi_aid.activitypub.from_as import BadAidObject, as_note_to_aid_item
 from fedi_aid.activitypub.normalize import host_of, id_of
-from fedi_aid.aid.rows import apply_item
 from fedi_aid.context import Context
 from fedi_aid.db.aid_items import find_item_by_uri
-from fedi_aid.db.models import Actor, AidItemRow, Follow
+from fedi_aid.db.models import Actor, Follow
 from fedi_aid.federation.http_client import FetchError
 from fedi_aid.federation.resolver import ResolveError, fetch_actor
 from fedi_aid.inbox.handlers.base import HandlerContext
 from fedi_aid.inbox.handlers.relaying import forward_change, relay_if_wanted
+from fedi_aid.inbox.handlers.storing import store_remote_item
 
 log = logging.getLogger(__name__)
 CHANGES = ("Create", "Update", "Delete")
@@ -113,19 +113,8 @@ async def handle_announce(h: HandlerContext, activity: dict[str, Any]) -> None:
     ).scalar_one_or_none()
     if author is None:
         return
-    if row is None:
-        row = AidItemRow(
-            uri=item.uri,
-            local=False,
-            group_id=author.id,
-            received_at=h.now,
-            hop_count=found.hop_count,
-        )
-        apply_item(row, item)
-        h.session.add(row)
-        await h.session.flush()
-    elif not row.local and row.group_id == author.id:
-        apply_item(row, item)  # the origin's copy is the truth
+    # The origin's copy is the truth: stored, or refreshed if we had it.
+    await store_remote_item(h, item, author, found.hop_count)
     if found.change is not None and found.change.get("type") in ("Update", "Delete"):
         await forward_change(h, found.object_uri, found.change)
         return

@@ -8,6 +8,7 @@ from fedi_aid.activitypub.normalize import id_of
 from fedi_aid.db.actors import find_actor_by_uri
 from fedi_aid.db.follows import find_follow, find_follow_by_uri, remove_follow
 from fedi_aid.db.models import Follow
+from fedi_aid.inbox.handlers.backfill import store_backfilled
 from fedi_aid.inbox.handlers.base import HandlerContext
 
 
@@ -30,6 +31,8 @@ async def handle_accept_follow(h: HandlerContext, activity: dict[str, Any]) -> N
     if follow is not None:
         follow.state = "accepted"
         follow.updated_at = h.now
+        if isinstance(h.fetched, list):
+            await store_backfilled(h, h.fetched)
 
 
 async def handle_reject_follow(h: HandlerContext, activity: dict[str, Any]) -> None:
