@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -16,6 +15,7 @@ import click
 from fedi_aid.config import ConfigError, Settings, load_settings
 from fedi_aid.context import Context
 from fedi_aid.db.errors import AlreadyExists, NotFound
+from fedi_aid.logs import setup_logging
 
 T = TypeVar("T")
 
@@ -175,9 +175,7 @@ def serve_cmd(obj: dict[str, Any], host: str | None, port: int | None, no_worker
     from fedi_aid.app import create_app
 
     settings = _settings(obj)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings)
     asyncio.run(_migrate(settings))
     ctx = Context.create(settings)
     app = create_app(ctx, run_worker_task=not no_worker and settings.run_worker)
@@ -201,7 +199,7 @@ def worker_cmd(obj: dict[str, Any]) -> None:
     from fedi_aid.worker import run_worker
 
     settings = _settings(obj)
-    logging.basicConfig(level=settings.log_level.upper())
+    setup_logging(settings)
 
     async def main_loop() -> None:
         await _migrate(settings)
@@ -399,21 +397,22 @@ async def unfollow_cmd(obj: dict[str, Any], group: str, target: str, as_json: bo
     _emit(as_json, {"unfollowed": actor.uri}, f"{group} no longer follows {actor.uri}")
 
 
-def _follow_rows(relations: list[Any], other: str) -> list[dict[str, Any]]:
+def _emit_follows(as_json: bool, relations: list[Any], other: str, empty: str) -> None:
+    """One row per relation, naming the actor at the `other` end."""
     rows = []
     for relation in relations:
         actor = getattr(relation, other)
-        host = actor.domain
         rows.append(
             {
                 "actor": actor.uri,
-                "handle": f"@{actor.username}@{host}" if actor.username else None,
+                "handle": f"@{actor.username}@{actor.domain}" if actor.username else None,
                 "type": actor.type,
                 "state": relation.state,
                 "since": relation.created_at,
             }
         )
-    return rows
+    lines = "\n".join(f"{r['handle'] or r['actor']}\t{r['state']}" for r in rows)
+    _emit(as_json, rows, lines or empty)
 
 
 @main.command("followers")
@@ -426,18 +425,9 @@ async def followers_cmd(obj: dict[str, Any], group: str, pending: bool, as_json:
     """List who follows GROUP."""
     from fedi_aid.follows import followers_of
 
-    settings = _settings(obj)
     state = "pending" if pending else "accepted"
-    relations = await _with_context(settings, lambda ctx: followers_of(ctx, group, state))
-    rows = _follow_rows(relations, "follower")
-    _emit(
-        as_json,
-        rows,
-        lambda: (
-            "\n".join(f"{r['handle'] or r['actor']}\t{r['state']}" for r in rows)
-            or f"no {state} followers"
-        ),
-    )
+    relations = await _with_context(_settings(obj), lambda ctx: followers_of(ctx, group, state))
+    _emit_follows(as_json, relations, "follower", f"no {state} followers")
 
 
 @main.command("following")
@@ -449,17 +439,8 @@ async def following_cmd(obj: dict[str, Any], group: str, as_json: bool) -> None:
     """List whom GROUP follows (accepted and pending)."""
     from fedi_aid.follows import following_of
 
-    settings = _settings(obj)
-    relations = await _with_context(settings, lambda ctx: following_of(ctx, group))
-    rows = _follow_rows(relations, "followee")
-    _emit(
-        as_json,
-        rows,
-        lambda: (
-            "\n".join(f"{r['handle'] or r['actor']}\t{r['state']}" for r in rows)
-            or "follows nobody yet"
-        ),
-    )
+    relations = await _with_context(_settings(obj), lambda ctx: following_of(ctx, group))
+    _emit_follows(as_json, relations, "followee", "follows nobody yet")
 
 
 @main.command("deliveries")
@@ -533,6 +514,22 @@ _register_relay(main)
 from fedi_aid.cli_accounts import register as _register_accounts  # noqa: E402
 
 _register_accounts(main)
+
+from fedi_aid.cli_moderation import register as _register_moderation  # noqa: E402
+
+_register_moderation(main)
+
+from fedi_aid.cli_ops import register as _register_ops  # noqa: E402
+
+_register_ops(main)
+
+from fedi_aid.cli_pledges import register as _register_pledges  # noqa: E402
+
+_register_pledges(main)
+
+from fedi_aid.cli_discovery import register as _register_discovery  # noqa: E402
+
+_register_discovery(main)
 
 
 def run() -> None:
