@@ -7,6 +7,7 @@ Every server is started on 127.0.0.1 and every load loop is bounded in count and
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -72,6 +73,7 @@ class Figure:
     value_min: float | None = None
     value_max: float | None = None
     note: str = ""
+    goal_text: str = ""  # the goal in words, for a figure whose goal is not a number bound
 
     @property
     def ratio(self) -> float | None:
@@ -81,6 +83,8 @@ class Figure:
 
     @property
     def goal(self) -> str:
+        if self.goal_text:
+            return self.goal_text
         parts = []
         if self.value_min is not None:
             parts.append(f">= {self.value_min:,.0f} {self.unit}")
@@ -111,9 +115,9 @@ class Figure:
         return data
 
 
-def pending(name: str, why: str) -> Figure:
+def pending(name: str, why: str, goal: str = "") -> Figure:
     """A figure whose feature is not built yet: shown in the table, never with a number."""
-    return Figure(name=name, unit="", value=None, note=why)
+    return Figure(name=name, unit="", value=None, note=why, goal_text=goal)
 
 
 def _number(value: float | None, unit: str = "") -> str:
@@ -161,7 +165,9 @@ def machine_info() -> dict[str, Any]:
     wrk_version = ""
     if wrk:
         out = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False)
-        wrk_version = (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else ""
+        wrk_version = (
+            (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else ""
+        )
     return {
         "nproc": os.cpu_count(),
         "cpu": cpu,
@@ -321,7 +327,7 @@ class Server:
         return self
 
     def _start_profiler(self) -> None:
-        """BENCH_PROFILE=1 (or =gil, =idle): record the server with py-spy while it runs.
+        """BENCH_PROFILE=1 (or =gil, =idle, =native): record the server with py-spy while it runs.
 
         The collapsed stacks go to bench/results/<name>.pyspy.txt; summarise them with
         `python -m bench.profile_summary FILE`. py-spy is not a project dependency: install it
@@ -333,7 +339,11 @@ class Server:
         spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
         argv = [spy, "record", "--pid", str(self.process.pid), "--rate", "250", "--format", "raw"]
         argv += ["--output", str(RESULTS_DIR / f"{self.name}.pyspy.txt")]
-        argv += {"gil": ["--gil"], "idle": ["--idle", "--threads"]}.get(how, [])
+        argv += {
+            "gil": ["--gil"],
+            "idle": ["--idle", "--threads"],
+            "native": ["--native", "--idle", "--threads"],
+        }.get(how, [])
         self.profiler = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def rss(self) -> int:
@@ -421,23 +431,37 @@ class FediAidServer(Server):
     def database(self) -> Path:
         return self.data_dir / "fedi-aid.sqlite3"
 
-    def cli(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "fedi_aid", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
+    def settings(self) -> Any:
+        from fedi_aid.config import load_settings
+
+        return load_settings(
+            environ={k: v for k, v in self.env.items() if k.startswith("FEDI_AID_")}
         )
-        if done.returncode != 0:
-            raise RuntimeError(f"fedi-aid {' '.join(args)} failed: {done.stderr.strip()}")
-        return done.stdout
+
+    async def _prepare(self) -> None:
+        """What `fedi-aid init` and `fedi-aid group create` do, without two process starts."""
+        from fedi_aid.context import Context
+        from fedi_aid.db.migrate import migrate
+        from fedi_aid.local_actors import create_local_actor, load_instance_key
+
+        settings = self.settings()
+        ctx = Context.create(settings)
+        try:
+            await migrate(ctx.engine, settings)
+            await load_instance_key(ctx)
+            async with ctx.sessions.begin() as session:
+                for group in self.groups:
+                    await create_local_actor(
+                        session, ctx, "Group", group, display_name=group.title()
+                    )
+        finally:
+            await ctx.close()
 
     def start(self, timeout: float = 60.0) -> FediAidServer:
         if not self.database.exists():
-            self.cli("init")
-            for group in self.groups:
-                self.cli("group", "create", group, "--display-name", group.title())
+            # In a thread with its own event loop: start() is also called from async benches.
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                pool.submit(asyncio.run, self._prepare()).result()
         super().start(timeout)
         return self
 
@@ -459,6 +483,9 @@ class WrkResult:
     bytes_read: int
     errors: dict[str, int] = field(default_factory=dict)
     latency_ms: dict[str, float] = field(default_factory=dict)
+    # From replay.lua only: answers per status, and the first answer that was not 2xx.
+    statuses: dict[str, int] = field(default_factory=dict)
+    first_error: str = ""
 
     @property
     def rate(self) -> float:
@@ -549,16 +576,29 @@ async def run_wrk(
         raise RuntimeError(f"wrk did not finish; stderr: {' / '.join(stderr_lines[-5:])}") from None
     finally:
         await watcher
+    result: WrkResult | None = None
+    statuses: dict[str, int] = {}
+    first_error = ""
     for text_line in stdout.decode(errors="replace").splitlines():
         if text_line.startswith("BENCH-JSON "):
             data = json.loads(text_line.removeprefix("BENCH-JSON "))
-            return WrkResult(
+            result = WrkResult(
                 requests=int(data["requests"]),
                 duration_s=data["duration_us"] / 1e6,
                 bytes_read=int(data["bytes"]),
                 errors={k: int(v) for k, v in data["errors"].items()},
                 latency_ms={k: v / 1000 for k, v in data["latency_us"].items()},
             )
+        elif text_line.startswith("BENCH-STATUS "):
+            for part in text_line.split()[1:]:
+                status, _, count = part.partition("=")
+                statuses[status] = int(count)
+        elif text_line.startswith("BENCH-FIRST-ERROR "):
+            first_error = text_line.removeprefix("BENCH-FIRST-ERROR ")
+    if result is not None:
+        result.statuses = statuses
+        result.first_error = first_error
+        return result
     raise RuntimeError(
         f"wrk printed no result (exit {process.returncode}): "
         + " / ".join([*stderr_lines[-5:], *stdout.decode(errors="replace").splitlines()[-5:]])

@@ -164,14 +164,33 @@ def create_note(peer_base: str, name: str, serial: str, group_uri: str) -> bytes
             "cc": [f"{actor}/followers", group_uri],
             "content": f"<p>I can bring {serial[-2:]} blankets to the community centre on "
             f'Friday. <a href="{peer_base}/tags/mutualaid" rel="tag">#mutualaid</a></p>',
-            "tag": [{"type": "Hashtag", "href": f"{peer_base}/tags/mutualaid", "name": "#mutualaid"}],
+            "tag": [
+                {"type": "Hashtag", "href": f"{peer_base}/tags/mutualaid", "name": "#mutualaid"}
+            ],
         },
     }
     return json.dumps(activity).encode()
 
 
+def sender_address(index: int) -> str:
+    """A documentation-range address per actor, sent as X-Forwarded-For.
+
+    In production a proxy (nginx) passes each peer's address on; here every request comes
+    from 127.0.0.1, a trusted proxy by default, so each actor gets an address of its own and
+    the per-address inbox limit applies per actor, as it would with real peers.
+    """
+    net = ("198.51.100", "203.0.113")[index // 250 % 2]
+    return f"{net}.{index % 250 + 1}"
+
+
 def signed_request(
-    host: str, path: str, key_id: str, private_key: Any, body: bytes, date: str
+    host: str,
+    path: str,
+    key_id: str,
+    private_key: Any,
+    body: bytes,
+    date: str,
+    forwarded_for: str = "",
 ) -> bytes:
     """A complete raw HTTP/1.1 POST, signed the way Mastodon signs (draft-cavage, rsa-sha256).
 
@@ -196,7 +215,8 @@ def signed_request(
         f"Digest: {digest}\r\n"
         f"Signature: {header}\r\n"
         f"Content-Type: {AP}\r\n"
-        f"Content-Length: {len(body)}\r\n"
+        + (f"X-Forwarded-For: {forwarded_for}\r\n" if forwarded_for else "")
+        + f"Content-Length: {len(body)}\r\n"
         "\r\n"
     )
     return head.encode() + body
@@ -218,7 +238,7 @@ def sign_slice(
         key_id = f"{peer_base}/users/{name}#main-key"
         for serial in serials:
             body = create_note(peer_base, name, f"{prefix}{serial}", group_uri)
-            out.append(signed_request(host, path, key_id, key, body, date))
+            out.append(signed_request(host, path, key_id, key, body, date, sender_address(index)))
     return out
 
 
@@ -257,19 +277,16 @@ def write_requests(path: Path, requests: list[bytes]) -> None:
             out.write(raw)
 
 
-async def send_raw(url: str, raw: bytes) -> int:
-    """POST one pre-built request through aiohttp (the warm-up), returning the status."""
+async def send_raw(url: str, raw: bytes) -> tuple[int, str]:
+    """POST one pre-built request through aiohttp: (status, the start of the answer)."""
     head, _, body = raw.partition(b"\r\n\r\n")
-    headers = dict(
-        line.split(": ", 1) for line in head.decode().split("\r\n")[1:] if ": " in line
-    )
+    headers = dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:] if ": " in line)
     headers.pop("Content-Length", None)
     async with (
         aiohttp.ClientSession() as http,
         http.post(url, data=body, headers=headers) as response,
     ):
-        await response.read()
-        return response.status
+        return response.status, (await response.text())[:300]
 
 
 def stored_count(database: Path, prefix: str) -> int:
@@ -298,6 +315,7 @@ async def run(mode: Mode) -> list[Figure]:
             peer_base = f"http://127.0.0.1:{peer_port}"
             started = time.monotonic()
             warmup = await presign(fedi.host, peer_base, group_uri, keys, 1, "w")
+            probes = await presign(fedi.host, peer_base, group_uri, keys, 1, "p")
             measured = await presign(fedi.host, peer_base, group_uri, keys, per_actor, "m")
             signing_seconds = time.monotonic() - started
             requests_file = tmp / "inbox-requests.bin"
@@ -308,15 +326,15 @@ async def run(mode: Mode) -> list[Figure]:
             try:
                 semaphore = asyncio.Semaphore(8)
 
-                async def warm(raw: bytes) -> int:
+                async def warm(raw: bytes) -> tuple[int, str]:
                     async with semaphore:
                         return await send_raw(f"{fedi.base}/inbox", raw)
 
                 statuses = await asyncio.gather(*(warm(raw) for raw in warmup))
             finally:
                 await peer.cleanup()  # from now on a key refetch would fail (401)
-            if set(statuses) != {202}:
-                raise RuntimeError(f"warm-up POSTs answered {sorted(set(statuses))}")
+            if {status for status, _text in statuses} != {202}:
+                raise RuntimeError(f"warm-up POSTs answered {sorted(set(statuses))[:3]}")
 
             with RssSampler(fedi.pid) as sampler:
                 ours = await run_wrk(
@@ -329,13 +347,21 @@ async def run(mode: Mode) -> list[Figure]:
                     stop_marker="BENCH-EXHAUSTED",
                 )
             stored = stored_count(fedi.database, "m")
-        if ours.failed or ours.requests == 0:
-            raise RuntimeError(f"inbox POSTs failed: {ours.requests} requests, {ours.errors}")
+            if ours.failed or ours.requests == 0:
+                # Show why: one more signed request, sent the same way as the warm-up.
+                probe = await send_raw(f"{fedi.base}/inbox", probes[0])
+                raise RuntimeError(
+                    f"inbox POSTs failed: {ours.requests} requests, {ours.errors}, statuses "
+                    f"{ours.statuses}, first error {ours.first_error!r}; a probe request now "
+                    f"gets {probe}"
+                )
         if stored < ours.ok_requests:
             raise RuntimeError(f"{ours.ok_requests} answered 202 but only {stored} stored")
 
         port = free_port()
-        with bare_server("inbox_post-bare", [port], posts=["/inbox"], cpus=server_cpus, workdir=tmp):
+        with bare_server(
+            "inbox_post-bare", [port], posts=["/inbox"], cpus=server_cpus, workdir=tmp
+        ):
             bare = await run_wrk(
                 f"http://127.0.0.1:{port}/inbox",
                 duration=mode.duration,

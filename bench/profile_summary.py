@@ -1,7 +1,7 @@
 """Summarise a py-spy raw (collapsed stacks) file: where the samples are, by function and area.
 
-    BENCH_PROFILE=1 python -m bench.inbox_post --smoke
-    python -m bench.profile_summary bench/results/inbox_post-fedi.pyspy.txt [--only fedi_aid]
+BENCH_PROFILE=1 python -m bench.inbox_post --smoke
+python -m bench.profile_summary bench/results/inbox_post-fedi.pyspy.txt [--only fedi_aid]
 """
 
 from __future__ import annotations

@@ -10,21 +10,42 @@ from aiohttp import web
 
 from fedi_aid.context import Context
 from fedi_aid.local_actors import load_instance_key
-from fedi_aid.web import activitypub, aid_objects, pages, wellknown
+from fedi_aid.mastodon_api import routes as mastodon_api
+from fedi_aid.web import (
+    activitypub,
+    aid_objects,
+    api,
+    api_pledges,
+    discovery,
+    ops,
+    pages,
+    wellknown,
+)
 from fedi_aid.web.keys import CONTEXT_KEY
+from fedi_aid.web.ratelimit import make_rate_limit_middleware
 from fedi_aid.web.responses import error_middleware
 from fedi_aid.worker import run_worker
 
 
 def create_app(ctx: Context, *, run_worker_task: bool | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware], client_max_size=ctx.settings.max_body_bytes + 1024
+        middlewares=[
+            ops.metrics_middleware,
+            error_middleware,
+            make_rate_limit_middleware(ctx.settings),
+        ],
+        client_max_size=ctx.settings.max_body_bytes + 1024,
     )
     app[CONTEXT_KEY] = ctx
     wellknown.setup(app)
     activitypub.setup(app)
     aid_objects.setup(app)
+    api.setup(app)
+    api_pledges.setup(app)
     pages.setup(app)
+    ops.setup(app)
+    discovery.setup(app)
+    mastodon_api.setup(app)
     with_worker = ctx.settings.run_worker if run_worker_task is None else run_worker_task
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -50,6 +50,14 @@ class Settings:
     domain_unavailable_after_hours: float = 72.0
     worker_poll_seconds: float = 1.0
     key_cache_seconds: int = 24 * 3600
+    # Operations: "text" or "json" log lines; per-IP limits on inbox, WebFinger and login
+    # (requests a minute and burst; 0 turns them off); proxies whose X-Forwarded-For is believed.
+    log_format: str = "text"
+    rate_limit_per_minute: float = 600.0
+    rate_limit_burst: int = 300
+    trusted_proxies: str = "127.0.0.1,::1"
+    # Client addresses never rate-limited (the machine itself: the admin, scripts, benchmarks).
+    rate_limit_exempt: str = "127.0.0.1,::1"
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     # ---- derived values -------------------------------------------------------------
@@ -167,6 +175,24 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("database_schema may hold only letters, digits and underscores")
     if not 0 <= settings.listen_port <= 65535:
         raise ConfigError(f"listen_port must be 0..65535, got {settings.listen_port}")
+    _validate_operations(settings)
+
+
+def _validate_operations(settings: Settings) -> None:
+    if settings.log_format not in ("text", "json"):
+        raise ConfigError(f"log_format must be text or json, got {settings.log_format!r}")
+    if settings.rate_limit_per_minute < 0 or settings.rate_limit_burst < 0:
+        raise ConfigError("rate_limit_per_minute and rate_limit_burst must not be negative")
+    for name in ("trusted_proxies", "rate_limit_exempt"):
+        for part in getattr(settings, name).split(","):
+            try:
+                if part.strip():
+                    ipaddress.ip_network(part.strip(), strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"{name} must be IP addresses or networks separated by commas, "
+                    f"got {part.strip()!r}"
+                ) from None
 
 
 def _is_local_host(hostname: str) -> bool:

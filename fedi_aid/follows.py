@@ -25,6 +25,8 @@ async def resolve_target(ctx: Context, handle_or_url: str) -> Actor:
         if text.startswith(("http://", "https://")):
             async with ctx.sessions() as session:
                 local = await find_actor_by_uri(session, text)
+            if local is None and text.startswith(ctx.settings.base_url.rstrip("/") + "/"):
+                raise NotFound(f"no actor at {text} on this instance")
             return local if local is not None else await fetch_actor(ctx, text, refresh=True)
         if "@" not in text.lstrip("@"):
             async with ctx.sessions() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedi_aid.clock import utcnow
@@ -95,10 +96,16 @@ def key_ref(actor: Actor) -> KeyRef:
 
 
 async def load_instance_key(ctx: Context) -> KeyRef:
-    async with ctx.sessions.begin() as session:
-        actor = await ensure_instance_actor(session, ctx)
-        ctx.instance_key = key_ref(actor)
-    return ctx.instance_key
+    for attempt in range(2):
+        try:
+            async with ctx.sessions.begin() as session:
+                actor = await ensure_instance_actor(session, ctx)
+                ctx.instance_key = key_ref(actor)
+            return ctx.instance_key
+        except IntegrityError:
+            if attempt:  # another process created it at the same moment: read theirs
+                raise
+    raise AssertionError("unreachable")
 
 
 def rotate_key(actor: Actor) -> None:

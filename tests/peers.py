@@ -51,6 +51,8 @@ class MastodonPeer:
     inbox_status: int | None = None
     inbox_headers: dict[str, str] = field(default_factory=dict)
     auto_accept: bool = True
+    # Paths of every actor/key document fetched from this peer (GET /users/NAME).
+    fetched: list[str] = field(default_factory=list)
 
     @property
     def base(self) -> str:
@@ -117,6 +119,7 @@ class MastodonPeer:
             self.runner = None
 
     async def _actor(self, request: web.Request) -> web.Response:
+        self.fetched.append(request.path)
         actor = self.actors.get(request.match_info["name"])
         if actor is None:
             return web.json_response({"error": "Record not found"}, status=404)
@@ -199,6 +202,50 @@ class MastodonPeer:
 
     def activities(self, type_: str) -> list[dict[str, Any]]:
         return [r.activity for r in self.received if r.activity.get("type") == type_]
+
+    def reply_activity(
+        self, actor: PeerActor, in_reply_to: str, text: str, mention_uri: str, mention_name: str
+    ) -> dict[str, Any]:
+        """A public Mastodon reply mentioning an account, shaped as Mastodon 4 sends it."""
+        status_id = str(uuid.uuid4().int)[:18]
+        note_uri = f"{actor.uri}/statuses/{status_id}"
+        user = mention_name.lstrip("@").split("@")[0]
+        content = (
+            f'<p><span class="h-card" translate="no"><a href="{mention_uri}" '
+            f'class="u-url mention">@<span>{user}</span></a></span> {text}</p>'
+        )
+        public = "https://www.w3.org/ns/activitystreams#Public"
+        cc = [f"{actor.uri}/followers", mention_uri]
+        return {
+            "@context": [
+                "https://www.w3.org/ns/activitystreams",
+                {"ostatus": "http://ostatus.org#", "sensitive": "as:sensitive"},
+            ],
+            "id": f"{note_uri}/activity",
+            "type": "Create",
+            "actor": actor.uri,
+            "published": "2026-11-25T10:00:00Z",
+            "to": [public],
+            "cc": cc,
+            "object": {
+                "id": note_uri,
+                "type": "Note",
+                "summary": None,
+                "inReplyTo": in_reply_to,
+                "published": "2026-11-25T10:00:00Z",
+                "url": f"{self.base}/@{actor.name}/{status_id}",
+                "attributedTo": actor.uri,
+                "to": [public],
+                "cc": cc,
+                "sensitive": False,
+                "atomUri": note_uri,
+                "inReplyToAtomUri": in_reply_to,
+                "content": content,
+                "contentMap": {"en": content},
+                "attachment": [],
+                "tag": [{"type": "Mention", "href": mention_uri, "name": mention_name}],
+            },
+        }
 
 
 def signed_headers(

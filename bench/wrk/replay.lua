@@ -11,9 +11,42 @@ local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(here .. "report.lua")
 
 local thread_counter = 0
+local all_threads = {}
 function setup(thread)
   thread:set("thread_id", thread_counter)
   thread_counter = thread_counter + 1
+  table.insert(all_threads, thread)
+end
+
+-- Per thread: how many answers of each status, and the first answer that was not 2xx.
+statuses = {}
+first_error = ""
+
+function response(status, headers, body)
+  local key = tostring(status)
+  statuses[key] = (statuses[key] or 0) + 1
+  if first_error == "" and (status < 200 or status > 299) then
+    first_error = key .. " " .. string.sub(body or "", 1, 200)
+  end
+end
+
+local report_done = done
+function done(summary, latency, requests)
+  report_done(summary, latency, requests)
+  local counts = {}
+  local error_text = ""
+  for _, thread in ipairs(all_threads) do
+    for status, n in pairs(thread:get("statuses") or {}) do
+      counts[status] = (counts[status] or 0) + n
+    end
+    if error_text == "" then error_text = thread:get("first_error") or "" end
+  end
+  local parts = {}
+  for status, n in pairs(counts) do table.insert(parts, status .. "=" .. n) end
+  io.write("BENCH-STATUS " .. table.concat(parts, " ") .. "\n")
+  if error_text ~= "" then
+    io.write("BENCH-FIRST-ERROR " .. string.gsub(error_text, "\n", " ") .. "\n")
+  end
 end
 
 local requests = {}

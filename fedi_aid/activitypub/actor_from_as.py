@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fedi_aid.activitypub.vocab import ACTOR_TYPES
+from fedi_aid.aid.categories import is_known_or_wikidata
 
 
 class BadActor(ValueError):
@@ -34,6 +35,7 @@ class RemoteActorFields:
     home_latitude: float | None = None
     home_longitude: float | None = None
     home_radius_km: float | None = None
+    categories: list[str] | None = None
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -79,6 +81,16 @@ def _home(doc: dict[str, Any]) -> tuple[str | None, float | None, float | None, 
     return name, round(float(lat), 2), round(float(lon), 2), radius_km
 
 
+def categories_of(doc: dict[str, Any], limit: int = 50) -> list[str] | None:
+    """A group's `categories` (aid:categories): known category or Wikidata URIs only."""
+    raw = doc.get("categories")
+    if raw is None:
+        return None
+    values = raw if isinstance(raw, list) else [raw]
+    found = [v for v in values if isinstance(v, str) and is_known_or_wikidata(v)]
+    return list(dict.fromkeys(found))[:limit]
+
+
 def as_actor_to_fields(doc: dict[str, Any]) -> RemoteActorFields:
     uri = doc.get("id")
     type_ = doc.get("type")
@@ -122,4 +134,5 @@ def as_actor_to_fields(doc: dict[str, Any]) -> RemoteActorFields:
         home_latitude=home[1],
         home_longitude=home[2],
         home_radius_km=home[3],
+        categories=categories_of(doc),
     )

@@ -53,6 +53,11 @@ def actor_to_as(actor: ActorLike, *, published: Any = None, updated: Any = None)
     }
     if actor.type != "Application":
         doc["featured"] = f"{actor.uri}/collections/featured"
+    if actor.type == "Group":
+        # What the group works on and what it needs and offers now (discovery reads these).
+        doc["categories"] = list(getattr(actor, "categories", None) or [])
+        doc["openNeeds"] = f"{actor.uri}/collections/needs"
+        doc["openOffers"] = f"{actor.uri}/collections/offers"
     if actor.home_place_name is not None or actor.home_latitude is not None:
         # The community's coarse home area, so others can reason about distance.
         place: dict[str, Any] = {"type": "Place", "name": actor.home_place_name or ""}

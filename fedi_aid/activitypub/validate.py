@@ -25,7 +25,8 @@ from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+# Shipped inside the package (the top-level schemas/ is a link to it).
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
 SCHEMA_BASE_URI = "https://fedi-aid.org/schemas/"
 
 # The schema each inbound activity type is checked against; any other type only against the

@@ -61,6 +61,9 @@ INLINE_TERMS: dict[str, object] = {
     "hopBudget": "aid:hopBudget",
     "hopCount": "aid:hopCount",
     "categories": {"@id": "aid:categories", "@type": "@id", "@container": "@set"},
+    # A group's open public needs and offers (OrderedCollections; discovery reads totalItems).
+    "openNeeds": {"@id": "aid:openNeeds", "@type": "@id"},
+    "openOffers": {"@id": "aid:openOffers", "@type": "@id"},
     "radius": "as:radius",
 }
 

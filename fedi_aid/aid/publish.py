@@ -23,6 +23,7 @@ from fedi_aid.aid.model import (
 from fedi_aid.aid.rows import apply_item, row_to_item
 from fedi_aid.clock import utcnow
 from fedi_aid.context import Context
+from fedi_aid.db.aid_items import lock_item
 from fedi_aid.db.models import Actor, AidItemRow
 from fedi_aid.outbox.aid import send_aid_create, send_aid_delete, send_aid_update
 
@@ -76,6 +77,26 @@ def _place(draft: AidDraft) -> Place | None:
     return Place(draft.place_name or "", draft.latitude, draft.longitude, draft.radius_km)
 
 
+# What the columns hold (db/models.py AidItemRow).
+MAX_LENGTHS = {"title": 300, "unit": 64, "place_name": 300, "requested_by": 300}
+MAX_QUANTITY = Decimal(10) ** 12
+
+
+def check_limits(item: AidItem, requested_by: str | None = None) -> None:
+    values = {
+        "title": item.title,
+        "unit": item.unit,
+        "place_name": item.place.name if item.place else None,
+        "requested_by": requested_by,
+    }
+    for name, value in values.items():
+        if value is not None and len(value) > MAX_LENGTHS[name]:
+            raise AidError(f"{name} is longer than {MAX_LENGTHS[name]} characters")
+    for name, amount in (("quantity", item.quantity), ("remaining", item.remaining)):
+        if amount is not None and (amount >= MAX_QUANTITY or amount.as_tuple().exponent < -4):  # type: ignore[operator]
+            raise AidError(f"{name} must be below 10^12 with at most 4 decimals")
+
+
 def build_item(ctx: Context, group: Actor, draft: AidDraft, now: datetime) -> AidItem:
     uri = _item_uri(ctx, draft.kind)
     try:
@@ -103,6 +124,7 @@ def build_item(ctx: Context, group: Actor, draft: AidDraft, now: datetime) -> Ai
         if isinstance(exc, AidError):
             raise
         raise AidError(str(exc)) from None
+    check_limits(item, draft.requested_by)
     if item.quantity <= 0:
         raise AidError("quantity must be greater than zero")
     if item.expires_at is not None and item.expires_at <= now:
@@ -155,7 +177,12 @@ EDITABLE = (
 async def update_item(
     session: AsyncSession, ctx: Context, row: AidItemRow, changes: dict[str, Any]
 ) -> AidItemRow:
-    """Apply changes, keep the lifecycle consistent, and send one Update."""
+    """Apply changes, keep the lifecycle consistent, and send one Update.
+
+    The row is locked and read afresh first: of two concurrent withdrawals, one finds the item
+    already withdrawn (409) instead of both sending a Delete.
+    """
+    row = await lock_item(session, row.id)
     if not row.local:
         raise AidError("only the publishing instance can change this item", 403)
     if row.status in FINAL_STATUSES:
@@ -176,6 +203,7 @@ async def update_item(
         if isinstance(exc, AidError):
             raise
         raise AidError(str(exc)) from None
+    check_limits(updated)
     status = updated.status
     if updated.expires_at is not None and updated.expires_at <= now and "expires_at" in changes:
         raise AidError("expires_at is in the past")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedi_aid.aid.geo import bounding_box, haversine_km
+from fedi_aid.clock import utcnow
 from fedi_aid.db.errors import NotFound
 from fedi_aid.db.models import Actor, AidItemRow
 
@@ -18,6 +19,25 @@ OPEN_STATUSES = ("open", "partly_met")
 async def find_item_by_uri(session: AsyncSession, uri: str) -> AidItemRow | None:
     result = await session.execute(select(AidItemRow).where(AidItemRow.uri == uri))
     return result.scalars().unique().one_or_none()
+
+
+async def lock_item(session: AsyncSession, item_id: int) -> AidItemRow:
+    """Take the item's row lock (PostgreSQL) or the write lock (SQLite), then read it fresh.
+
+    A no-op UPDATE is the one statement that locks on both backends: concurrent ledger changes
+    to one need queue up here instead of overwriting each other's remaining quantity.
+    """
+    table = AidItemRow.__table__
+    await session.execute(
+        update(table).where(table.c.id == item_id).values(remaining=table.c.remaining)
+    )
+    query = (
+        select(AidItemRow).where(AidItemRow.id == item_id).execution_options(populate_existing=True)
+    )
+    row = (await session.execute(query)).scalars().unique().one_or_none()
+    if row is None:
+        raise NotFound(f"no need or offer with id {item_id}")
+    return row
 
 
 async def get_item(session: AsyncSession, item_id: int, kind: str | None = None) -> AidItemRow:
@@ -51,7 +71,11 @@ async def list_items(
     elif filters.status:
         query = query.where(AidItemRow.status == filters.status)
     else:
-        query = query.where(AidItemRow.status.in_(OPEN_STATUSES))
+        # Open means not past its date either, even before the expiry job has run.
+        query = query.where(
+            AidItemRow.status.in_(OPEN_STATUSES),
+            or_(AidItemRow.expires_at.is_(None), AidItemRow.expires_at > utcnow()),
+        )
     if filters.category:
         query = query.where(
             or_(

@@ -53,6 +53,9 @@ async def migrate(engine: AsyncEngine, settings: Settings) -> tuple[str | None, 
         async with engine.begin() as conn:
             await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{settings.database_schema}"'))
     async with engine.begin() as conn:
+        if not settings.is_sqlite:
+            # Several processes may start at once: one migrates, the others wait for it.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(7291504)"))
         before = await conn.run_sync(_current)
         if before != head_revision():
             await conn.run_sync(_upgrade)

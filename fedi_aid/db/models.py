@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -62,6 +63,8 @@ class Actor(Base):
     home_latitude: Mapped[float | None] = mapped_column(Float)
     home_longitude: Mapped[float | None] = mapped_column(Float)
     home_radius_km: Mapped[float | None] = mapped_column(Float)
+    # Category URIs a group works on (aid:categories; migration 0008).
+    categories: Mapped[list | None] = mapped_column(JSON)
     raw: Mapped[dict | None] = mapped_column(JSON)
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -166,6 +169,9 @@ class Domain(Base):
     unavailable: Mapped[bool] = mapped_column(Boolean, default=False)
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Moderation (migration 0006): accepted, but follows need approval and nothing is relayed.
+    silenced: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class AidItemRow(Base):

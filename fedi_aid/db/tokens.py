@@ -9,15 +9,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from fedi_aid.clock import as_utc
 from fedi_aid.db.errors import NotFound
 from fedi_aid.db.models import Actor, ApiToken
 
 LABEL_MAX = 200
+# last_used_at is kept to the minute: a busy client does not turn every read into a write.
+LAST_USED_PRECISION = timedelta(minutes=1)
 # token_urlsafe(32) gives 43 characters; anything much longer is not one of ours.
 _PLAINTEXT_MAX = 128
 
@@ -50,7 +53,10 @@ async def create_token(session: AsyncSession, group: Actor, label: str, now: dat
 
 
 async def find_token_group(session: AsyncSession, plaintext: str, now: datetime) -> Actor | None:
-    """The local group a live token acts as (and note its use), or None for any other token."""
+    """The local group a live token acts as, or None for any other token.
+
+    Notes the use in last_used_at (to the minute, see LAST_USED_PRECISION).
+    """
     if not plaintext or len(plaintext) > _PLAINTEXT_MAX:
         return None
     query = select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext))
@@ -60,8 +66,10 @@ async def find_token_group(session: AsyncSession, plaintext: str, now: datetime)
     group = token.group
     if group is None or group.type != "Group" or not group.local:
         return None
-    token.last_used_at = now
-    await session.flush()
+    last = token.last_used_at
+    if last is None or as_utc(now) - as_utc(last) >= LAST_USED_PRECISION:
+        token.last_used_at = now
+        await session.flush()
     return group
 
 

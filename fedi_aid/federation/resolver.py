@@ -9,6 +9,7 @@ from urllib.parse import urldefrag, urlsplit
 
 from sqlalchemy.exc import IntegrityError
 
+from fedi_aid import metrics
 from fedi_aid.activitypub.actor_from_as import BadActor, RemoteActorFields, as_actor_to_fields
 from fedi_aid.activitypub.normalize import normalize
 from fedi_aid.activitypub.validate import ValidationError, validate
@@ -16,6 +17,7 @@ from fedi_aid.activitypub.vocab import ACTOR_TYPES
 from fedi_aid.clock import as_utc, utcnow
 from fedi_aid.context import Context
 from fedi_aid.db.actors import find_actor_by_key_id, find_actor_by_uri
+from fedi_aid.db.domains import is_domain_blocked
 from fedi_aid.db.models import Actor
 from fedi_aid.federation.http_client import FetchError
 
@@ -28,6 +30,10 @@ class ResolveError(Exception):
 
 async def fetch_document(ctx: Context, uri: str) -> dict[str, Any]:
     """Signed GET; the document's id must be the URL it was finally fetched from."""
+    domain = urlsplit(uri).netloc.lower()
+    async with ctx.sessions() as session:
+        if await is_domain_blocked(session, domain):
+            raise ResolveError(f"the domain {domain} is blocked on this instance")
     try:
         final_url, doc = await ctx.http.get_json(uri, sign_with=ctx.instance_key)
     except FetchError as exc:
@@ -98,7 +104,9 @@ async def fetch_key_owner(ctx: Context, key_id: str, *, refresh: bool = False) -
         async with ctx.sessions() as session:
             cached = await find_actor_by_key_id(session, key_id)
         if cached is not None and cached.public_key_pem:
+            metrics.count("fedi_aid_key_cache_total", result="hit")
             return cached
+    metrics.count("fedi_aid_key_cache_total", result="miss")
     doc_url = urldefrag(key_id)[0]
     if urlsplit(doc_url).scheme not in ("http", "https"):
         raise ResolveError(f"keyId {key_id!r} is not an http(s) URL")

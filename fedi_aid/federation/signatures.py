@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpsig
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -787,21 +786,42 @@ def _base_headers(
     return target, result
 
 
+class _CavageSigner:
+    """Signs draft-cavage signing strings with one key over one list of covered headers.
+
+    Written on `cryptography` directly. It replaced an `httpsig.HeaderSigner`, whose output it
+    reproduces byte for byte (same signing string, same parameter order in the header; RSA
+    PKCS#1 v1.5 signatures are deterministic): httpsig signs through pycryptodome at about a
+    third of the speed, and importing it costs ~8 MB of resident memory (pkg_resources).
+    """
+
+    __slots__ = ("_key", "_template_head", "_template_tail", "covered")
+
+    def __init__(self, key_id: str, private_key_pem: str, covered: tuple[str, ...]) -> None:
+        self._key = load_private_key(private_key_pem)  # ValueError on a bad key
+        self.covered = covered
+        self._template_head = f'keyId="{key_id}",algorithm="rsa-sha256",signature="'
+        self._template_tail = f'",headers="{" ".join(covered)}"'
+
+    def sign(self, values: Mapping[str, str], *, method: str, request_target: str) -> str:
+        """The Signature header value; `values` holds the covered headers, lower-case names."""
+        lines = []
+        for name in self.covered:
+            if name == "(request-target)":
+                lines.append(f"(request-target): {method.lower()} {request_target}")
+            else:
+                lines.append(f"{name}: {values[name]}")
+        # ASCII, as on the wire; a non-ASCII value raises UnicodeEncodeError (a ValueError).
+        data = "\n".join(lines).encode("ascii")
+        raw = self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        return self._template_head + base64.b64encode(raw).decode("ascii") + self._template_tail
+
+
 @functools.lru_cache(maxsize=1024)
-def _cavage_signer(key_id: str, private_key_pem: str, covered: tuple[str, ...]) -> Any:
-    # Building an httpsig signer parses the key (tens of ms), hence the cache. httpsig fills
-    # the keyId into a %-template, so a literal % in the key id must be doubled.
-    try:
-        return httpsig.HeaderSigner(
-            key_id.replace("%", "%%"),
-            private_key_pem,
-            algorithm="rsa-sha256",
-            headers=list(covered),
-            sign_header="signature",
-        )
-    except Exception:
-        # httpsig raises HttpSigException or pycryptodome's errors; don't leak either.
-        raise ValueError("private key is not a valid PEM RSA key") from None
+def _cavage_signer(key_id: str, private_key_pem: str, covered: tuple[str, ...]) -> _CavageSigner:
+    # One signer per key and header list; the key itself is parsed once (keys.load_private_key
+    # is memoised too), since loading a PEM key costs tens of milliseconds.
+    return _CavageSigner(key_id, private_key_pem, covered)
 
 
 def sign_request(
@@ -828,10 +848,9 @@ def sign_request(
         signable["digest"] = result["Digest"]
         covered += ("digest",)
     signer = _cavage_signer(key.key_id, key.private_key_pem, covered)
-    signed = signer.sign(
-        signable, host=target.authority, method=method.upper(), path=target.request_target
+    result["Signature"] = signer.sign(
+        signable, method=method.upper(), request_target=target.request_target
     )
-    result["Signature"] = signed["signature"]
     return result
 
 

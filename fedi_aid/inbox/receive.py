@@ -24,6 +24,7 @@ from fedi_aid.db.aid_items import find_item_by_uri
 from fedi_aid.db.domains import is_domain_blocked, mark_domain_seen
 from fedi_aid.db.inbox_items import store_incoming
 from fedi_aid.db.models import Actor
+from fedi_aid.db.moderation import is_blocked
 from fedi_aid.federation.resolver import ResolveError, fetch_key_owner
 from fedi_aid.federation.signatures import (
     ParsedSignature,
@@ -196,6 +197,9 @@ async def receive(ctx: Context, request: IncomingRequest) -> str:
     async with ctx.sessions() as session:
         if await is_domain_blocked(session, domain):
             raise InboxRejection(403, f"the domain {domain} is blocked on this instance")
+        recipient_id = request.recipient.id if request.recipient else None
+        if await is_blocked(session, actor_uri, domain, recipient_id):
+            raise InboxRejection(403, f"the actor {actor_uri} is blocked here")
         known = await find_actor_by_uri(session, actor_uri)
     if raw.get("type") == "Delete" and known is None:
         # Someone we never knew deleted something: nothing to do, and nothing to fetch.

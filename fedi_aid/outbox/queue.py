@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedi_aid.activitypub.vocab import PUBLIC
@@ -44,19 +45,22 @@ async def queue_activity(
     )
     session.add(outgoing)
     await session.flush()
-    for inbox in sorted(set(i for i in inboxes if i)):
-        session.add(
-            Delivery(
-                activity_id=outgoing.id,
-                inbox=inbox,
-                domain=(urlsplit(inbox).netloc or "").lower(),
-                state="pending",
-                tries=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-    await session.flush()
+    rows = [
+        {
+            "activity_id": outgoing.id,
+            "inbox": inbox,
+            "domain": (urlsplit(inbox).netloc or "").lower(),
+            "state": "pending",
+            "tries": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for inbox in sorted(set(i for i in inboxes if i))
+    ]
+    if rows:
+        # One multi-row INSERT (executemany) instead of a unit-of-work object per inbox: a
+        # need sent to 2,000 followers is queued in milliseconds, not a second of write lock.
+        await session.execute(insert(Delivery), rows)
     return outgoing
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from fedi_aid.activitypub.to_as import format_decimal
 from fedi_aid.aid.categories import UnknownCategory, all_categories, label
-from fedi_aid.aid.rows import row_to_item
 from fedi_aid.clock import isoformat
 from fedi_aid.db.models import Actor, AidItemRow
 
@@ -28,41 +27,44 @@ def group_json(group: Actor) -> dict[str, Any]:
 
 
 def item_json(row: AidItemRow, *, owner: bool = False) -> dict[str, Any]:
-    """One need or offer. `owner`: the request carries the publishing group's token."""
-    item = row_to_item(row)
+    """One need or offer. `owner`: the request carries the publishing group's token.
+
+    Rendered from the row as stored (points are already coarse), without re-validating it, so
+    one odd remote item cannot break a whole list.
+    """
     place = None
-    if item.place is not None:
+    if row.place_name is not None or row.latitude is not None:
         place = {
-            "name": item.place.name or None,
-            "latitude": item.place.latitude,
-            "longitude": item.place.longitude,
-            "radius_km": item.place.radius_km,
+            "name": row.place_name or None,
+            "latitude": row.latitude,
+            "longitude": row.longitude,
+            "radius_km": row.radius_km,
         }
     data: dict[str, Any] = {
         "id": row.id,
         "uri": row.uri,
         "url": row.url or row.uri,
         "kind": row.kind,
-        "title": item.title,
-        "description": item.description,
-        "category": category_json(item.category),
-        "quantity": format_decimal(item.quantity),
-        "remaining": format_decimal(item.remaining if item.remaining is not None else 0),
-        "unit": item.unit,
-        "urgency": item.urgency,
-        "status": item.status,
+        "title": row.title,
+        "description": row.description or "",
+        "category": category_json(row.category),
+        "quantity": format_decimal(row.quantity),
+        "remaining": format_decimal(min(row.remaining, row.quantity)),
+        "unit": row.unit,
+        "urgency": row.urgency,
+        "status": row.status,
         "place": place,
-        "expires_at": isoformat(item.expires_at) if item.expires_at else None,
-        "published": isoformat(item.published),
+        "expires_at": isoformat(row.expires_at) if row.expires_at else None,
+        "published": isoformat(row.published),
         "updated": isoformat(row.updated),
-        "visibility": item.visibility,
-        "content_warning": item.content_warning,
-        "hop_budget": item.hop_budget,
+        "visibility": row.visibility,
+        "content_warning": row.content_warning,
+        "hop_budget": row.hop_budget,
         "group": group_json(row.group),
         "local": bool(row.local),
     }
     if owner:
-        data["direct_to"] = list(item.direct_to)
+        data["direct_to"] = list(row.direct_to or [])
         data["requested_by"] = row.requested_by
     return data
 

@@ -10,6 +10,7 @@ from fedi_aid import SOFTWARE_NAME, __version__
 from fedi_aid.activitypub.vocab import AP_CONTENT_TYPE, JRD_CONTENT_TYPE
 from fedi_aid.db.actors import count_local_actors, find_actor_by_uri, find_local_actor
 from fedi_aid.db.models import Actor
+from fedi_aid.discovery.counts import count_open_local_needs
 from fedi_aid.urls import INSTANCE_ACTOR_USERNAME
 from fedi_aid.web.keys import CONTEXT_KEY
 from fedi_aid.web.responses import error_response, json_response
@@ -134,6 +135,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
     async with ctx.sessions() as session:
         groups = await count_local_actors(session, "Group")
         persons = await count_local_actors(session, "Person")
+        open_needs = await count_open_local_needs(session)
     software: dict[str, str] = {"name": SOFTWARE_NAME, "version": __version__}
     if version == "2.1":
         software["repository"] = "https://codeberg.org/fedi-aid/fedi-aid"
@@ -147,7 +149,12 @@ async def nodeinfo(request: web.Request) -> web.Response:
             "users": {"total": groups + persons, "activeHalfyear": persons, "activeMonth": persons},
             "localPosts": 0,
         },
-        "metadata": {"nodeName": ctx.settings.instance_name, "groups": groups},
+        # Discovery reads these: is it fedi-aid, and is anyone there.
+        "metadata": {
+            "nodeName": ctx.settings.instance_name,
+            "groups": groups,
+            "openNeeds": open_needs,
+        },
     }
     profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"
     response = json_response(doc, headers=CORS)

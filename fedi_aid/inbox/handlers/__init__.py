@@ -18,6 +18,11 @@ from fedi_aid.inbox.handlers.backfill import prefetch_accept_backfill
 from fedi_aid.inbox.handlers.base import HandlerContext
 from fedi_aid.inbox.handlers.flag import handle_flag
 from fedi_aid.inbox.handlers.follow import handle_follow
+from fedi_aid.inbox.handlers.pledges import (
+    handle_accept_offer_or_follow,
+    handle_offer,
+    handle_reject_offer_or_follow,
+)
 from fedi_aid.inbox.handlers.undo import handle_undo_follow
 
 Handler = Callable[[HandlerContext, dict[str, Any]], Awaitable[None]]
@@ -41,6 +46,9 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("Update", "Proposal"): handle_update_note,
     ("Announce", None): handle_announce,
     ("Flag", None): handle_flag,
+    ("Offer", "Agreement"): handle_offer,
+    ("Accept", "Offer"): handle_accept_offer_or_follow,
+    ("Reject", "Offer"): handle_reject_offer_or_follow,
     **{("Update", actor_type): handle_update_actor for actor_type in ACTOR_TYPES},
 }
 
@@ -58,8 +66,9 @@ def find_handler(activity: dict[str, Any]) -> Handler | None:
         return None
     obj_type = object_type(activity)
     if type_ in ("Accept", "Reject") and obj_type is None:
-        # Mitra answers a Follow with its bare id; the handler checks it is ours.
-        obj_type = "Follow"
+        # Mitra answers a Follow with its bare id, FEP-0837 an Offer: the Offer handler looks for
+        # our Offer first and hands anything else to the Follow handler, which checks it is ours.
+        obj_type = "Offer"
     if type_ == "Delete" and activity.get("object") == activity.get("actor"):
         obj_type = "Actor"
     if type_ == "Delete" and obj_type in ACTOR_TYPES:

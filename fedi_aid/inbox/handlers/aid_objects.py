@@ -11,9 +11,12 @@ from fedi_aid.activitypub.from_as import BadAidObject, as_note_to_aid_item
 from fedi_aid.activitypub.normalize import id_of
 from fedi_aid.aid.rows import apply_item
 from fedi_aid.db.aid_items import find_item_by_uri
+from fedi_aid.db.matching import notify_matching_needs
 from fedi_aid.db.models import Actor, AidItemRow, Follow
 from fedi_aid.inbox.handlers.base import HandlerContext
+from fedi_aid.inbox.handlers.pledges import handle_reply
 from fedi_aid.inbox.handlers.relaying import forward_change, relay_if_wanted
+from fedi_aid.intake.receive import take_into_intake
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +56,22 @@ def _convert(h: HandlerContext, obj: Any) -> Any:
 
 async def handle_create_note(h: HandlerContext, activity: dict[str, Any]) -> None:
     item = _convert(h, activity["object"])
-    if item is None or not await _wanted(h, activity):
-        return  # a plain post, or one nobody here asked for
+    if item is None:
+        # A reply to one of our needs is a pledge (or a comment): inbox/handlers/pledges.py.
+        await handle_reply(h, activity)
+        # A plain post: one that mentions a local group is an ask for its intake queue
+        # (replies to the group's own needs are left to the pledge path).
+        await take_into_intake(h, activity)
+        return
+    if not await _wanted(h, activity):
+        return  # nobody here asked for it
     if await find_item_by_uri(h.session, item.uri) is not None:
         return  # stored once, whatever path it came by
     row = AidItemRow(uri=item.uri, local=False, group_id=h.sender.id, received_at=h.now)
     apply_item(row, item)
     h.session.add(row)
     await h.session.flush()
+    await notify_matching_needs(h.session, row, h.now)
     await relay_if_wanted(h, item, 0, h.sender)
 
 

@@ -16,6 +16,7 @@ from fedi_aid.activitypub.from_as import BadAidObject, as_note_to_aid_item
 from fedi_aid.activitypub.normalize import host_of, id_of
 from fedi_aid.context import Context
 from fedi_aid.db.aid_items import find_item_by_uri
+from fedi_aid.db.matching import notify_matching_needs
 from fedi_aid.db.models import Actor, Follow
 from fedi_aid.federation.http_client import FetchError
 from fedi_aid.federation.resolver import ResolveError, fetch_actor
@@ -114,7 +115,9 @@ async def handle_announce(h: HandlerContext, activity: dict[str, Any]) -> None:
     if author is None:
         return
     # The origin's copy is the truth: stored, or refreshed if we had it.
-    await store_remote_item(h, item, author, found.hop_count)
+    stored = await store_remote_item(h, item, author, found.hop_count)
+    if stored is not None:
+        await notify_matching_needs(h.session, stored, h.now)
     if found.change is not None and found.change.get("type") in ("Update", "Delete"):
         await forward_change(h, found.object_uri, found.change)
         return

@@ -7,15 +7,25 @@ from typing import Any
 from fedi_aid.activitypub.normalize import id_of
 from fedi_aid.db.actors import find_actor_by_uri
 from fedi_aid.db.follows import save_follow
+from fedi_aid.db.moderation import is_blocked, is_domain_silenced
 from fedi_aid.inbox.handlers.base import HandlerContext
-from fedi_aid.outbox.follows import send_accept
+from fedi_aid.outbox.follows import send_accept, send_reject
 
 
 async def handle_follow(h: HandlerContext, activity: dict[str, Any]) -> None:
     target = await find_actor_by_uri(h.session, id_of(activity["object"]) or "")
     if target is None or not target.local or target.type == "Application":
         return
-    state = "pending" if target.locked else "accepted"
+    if await is_blocked(h.session, h.sender.uri, h.sender.domain, target.id):
+        await send_reject(
+            h.session,
+            h.ctx,
+            await save_follow(h.session, h.sender, target, activity["id"], "pending", h.now),
+        )
+        return
+    # A silenced domain's follows wait for an organiser, whatever the group's setting.
+    held = target.locked or await is_domain_silenced(h.session, h.sender.domain)
+    state = "pending" if held else "accepted"
     follow = await save_follow(h.session, h.sender, target, activity["id"], state, h.now)
     if state == "accepted":
         await send_accept(h.session, h.ctx, follow)

@@ -8,6 +8,7 @@ from typing import Any
 from fedi_aid.aid.model import AidItem
 from fedi_aid.aid.relay_policy import refusal
 from fedi_aid.db.models import Actor
+from fedi_aid.db.moderation import is_domain_silenced
 from fedi_aid.db.relays import (
     get_policy,
     groups_that_relayed,
@@ -29,6 +30,8 @@ def home_of(group: Actor) -> tuple[float, float] | None:
 async def relay_if_wanted(h: HandlerContext, item: AidItem, hop_count: int, source: Actor) -> int:
     """Each local group that follows `source` relays `item` once, if its policy accepts it."""
     relayed = 0
+    if await is_domain_silenced(h.session, source.domain):
+        return 0  # moderation: a silenced domain reaches its followers only
     for group in await local_groups_following(h.session, source):
         policy = await get_policy(h.session, group)
         reason = refusal(policy, item, home_of(group), hop_count)

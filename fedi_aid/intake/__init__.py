@@ -1,0 +1,1 @@
+"""Intake: people ask a group for help by mentioning it; organisers turn asks into needs."""

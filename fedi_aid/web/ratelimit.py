@@ -1,0 +1,123 @@
+"""Per-IP rate limits on the routes anyone may call unauthenticated: inbox, WebFinger, login.
+
+An in-memory token bucket per process and client address: `rate_limit_per_minute` tokens a
+minute, up to `rate_limit_burst` at once. Over the limit: 429 with Retry-After. Behind a proxy
+the client address is taken from X-Forwarded-For, but only when the peer is a trusted proxy.
+Clients in `rate_limit_exempt` (by default the machine itself) are never limited.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from fedi_aid import metrics
+from fedi_aid.config import Settings
+from fedi_aid.web.responses import error_response
+
+# Where a password is checked: the web login and the Mastodon-API OAuth endpoints.
+LOGIN_PATHS = ("/login", "/oauth/authorize", "/oauth/token")
+MAX_TRACKED = 50_000  # addresses kept; the least recently seen are forgotten first
+
+
+def limited_class(method: str, path: str) -> str | None:
+    """Which bucket a request draws from, or None when it is not limited."""
+    if method == "POST" and (
+        path == "/inbox" or (path.startswith("/users/") and path.endswith("/inbox"))
+    ):
+        return "inbox"
+    if path == "/.well-known/webfinger":
+        return "webfinger"
+    if method == "POST" and path.rstrip("/") in LOGIN_PATHS:
+        return "login"
+    return None
+
+
+@dataclass
+class Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    def __init__(
+        self, per_minute: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(max(burst, 1))
+        self.clock = clock
+        self.buckets: dict[tuple[str, str], Bucket] = {}
+
+    def take(self, key: tuple[str, str]) -> float:
+        """0 when allowed, else the seconds until a token is available."""
+        now = self.clock()
+        bucket = self.buckets.pop(key, None) or Bucket(self.burst, now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        self.buckets[key] = bucket  # re-inserted: dict order is least recently seen first
+        if len(self.buckets) > MAX_TRACKED:
+            self.buckets.pop(next(iter(self.buckets)))
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return 0.0
+        return (1.0 - bucket.tokens) / self.rate
+
+
+def parse_networks(text: str) -> list[Any]:
+    networks = []
+    for part in text.split(","):
+        if part.strip():
+            networks.append(ipaddress.ip_network(part.strip(), strict=False))
+    return networks
+
+
+def in_networks(address: str, networks: list[Any]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request: web.Request, trusted: list[Any]) -> str:
+    """The peer address; behind a trusted proxy, the last untrusted X-Forwarded-For hop."""
+    peer = request.remote or "unknown"
+    if not in_networks(peer, trusted):
+        return peer
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not in_networks(hop, trusted):
+            return hop
+    return peer
+
+
+def make_rate_limit_middleware(settings: Settings) -> Any:
+    limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    trusted = parse_networks(settings.trusted_proxies)
+    exempt = parse_networks(settings.rate_limit_exempt)
+
+    @web.middleware
+    async def rate_limit_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        kind = limited_class(request.method, request.path)
+        if kind is None or limiter.rate <= 0:
+            return await handler(request)
+        client = client_address(request, trusted)
+        if in_networks(client, exempt):
+            return await handler(request)
+        wait = limiter.take((kind, client))
+        if wait > 0:
+            metrics.count("fedi_aid_rate_limited_total", route=kind)
+            return error_response(
+                429,
+                f"too many {kind} requests from your address; retry later",
+                {"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        return await handler(request)
+
+    return rate_limit_middleware

@@ -1,0 +1,1 @@
+"""The HTML interface for visitors and organisers: server-rendered, works without JavaScript."""

@@ -1,0 +1,185 @@
+"""Moderation across real HTTP: blocks (domain, actor, group), silences, Flag in and out."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from fedi_aid.db.moderation import list_reports
+from fedi_aid.follows import FollowError, followers_of, following_of
+from fedi_aid.moderation import (
+    ModerationError,
+    block_actor,
+    block_domain,
+    report,
+    silence_domain,
+    unblock_domain,
+)
+from tests.harness import settle
+from tests.peers import MastodonPeer
+
+AS = "https://www.w3.org/ns/activitystreams"
+
+
+@pytest.fixture
+async def peer():  # type: ignore[no-untyped-def]
+    peer = MastodonPeer()
+    peer.add_actor("alice")
+    peer.add_actor("mallory")
+    await peer.start()
+    yield peer
+    await peer.stop()
+
+
+async def _mutual(instance, peer, name: str, group: str) -> None:  # type: ignore[no-untyped-def]
+    """The peer's actor follows the group and the group follows the actor, both accepted."""
+    actor = peer.actors[name]
+    group_uri = f"{instance.base_url}/users/{group}"
+    status, text = await peer.post(
+        actor, f"{instance.base_url}/inbox", peer.follow_activity(actor, group_uri)
+    )
+    assert status == 202, text
+    await instance.follow(group, actor.uri)
+    await settle(instance)
+    assert [f.follower.uri for f in await followers_of(instance.ctx, group)] == [actor.uri]
+    assert [(f.followee.uri, f.state) for f in await following_of(instance.ctx, group)] == [
+        (actor.uri, "accepted")
+    ]
+
+
+async def test_domain_block_refuses_before_key_fetch_and_removes_follows(
+    make_instance, peer
+) -> None:
+    a = await make_instance()
+    await a.create_group("riverside")
+    await _mutual(a, peer, "alice", "riverside")
+
+    result = await block_domain(a.ctx, peer.host, reason="spam wave")
+    assert (result.created, result.follows_removed) == (True, 2)
+    assert await followers_of(a.ctx, "riverside") == []
+    assert await following_of(a.ctx, "riverside") == []
+
+    # mallory was never seen: verifying her signature would need her key. It is not fetched.
+    peer.fetched.clear()
+    mallory = peer.actors["mallory"]
+    follow = peer.follow_activity(mallory, f"{a.base_url}/users/riverside")
+    status, text = await peer.post(mallory, f"{a.base_url}/inbox", follow)
+    assert status == 403 and "blocked" in text
+    assert peer.fetched == []
+    # Nor is anything fetched from it on our side.
+    with pytest.raises(FollowError, match="is blocked on this instance"):
+        await a.follow("riverside", mallory.uri)
+    assert peer.fetched == []
+
+    # Lifted: the same POST makes the instance fetch mallory's key (the log above is real).
+    assert await unblock_domain(a.ctx, peer.host)
+    status, _ = await peer.post(mallory, f"{a.base_url}/inbox", follow)
+    assert status == 202
+    assert peer.fetched == ["/users/mallory"]
+
+
+async def test_actor_block_tells_the_peer_and_refuses_it(make_instance, peer) -> None:
+    a = await make_instance()
+    await a.create_group("riverside")
+    await _mutual(a, peer, "alice", "riverside")
+    alice = peer.actors["alice"]
+
+    result = await block_actor(a.ctx, f"alice@{peer.host}")
+    assert (result.target, result.follows_removed) == (alice.uri, 2)
+    await settle(a)
+    # Mastodon drops our follower on Reject and our following on Undo{Follow}.
+    assert [r["object"]["actor"] for r in peer.activities("Reject")] == [alice.uri]
+    assert [u["object"]["type"] for u in peer.activities("Undo")] == ["Follow"]
+    assert await followers_of(a.ctx, "riverside") == []
+    assert await following_of(a.ctx, "riverside") == []
+
+    status, text = await peer.post(
+        alice, f"{a.base_url}/inbox", peer.follow_activity(alice, f"{a.base_url}/users/riverside")
+    )
+    assert status == 403 and alice.uri in text
+    # Others on the same domain are not affected.
+    mallory = peer.actors["mallory"]
+    status, _ = await peer.post(
+        mallory,
+        f"{a.base_url}/inbox",
+        peer.follow_activity(mallory, f"{a.base_url}/users/riverside"),
+    )
+    assert status == 202
+
+    with pytest.raises(ModerationError, match="local actor"):
+        await block_actor(a.ctx, f"{a.base_url}/users/riverside")
+
+
+async def test_group_block_and_domain_silence(make_instance, peer) -> None:
+    a = await make_instance()
+    await a.create_group("riverside")
+    await a.create_group("hilltown")
+    alice, mallory = peer.actors["alice"], peer.actors["mallory"]
+
+    await block_domain(a.ctx, peer.host, group="riverside")
+    for group in ("riverside", "hilltown"):
+        status, _ = await peer.post(
+            alice, f"{a.base_url}/inbox", peer.follow_activity(alice, f"{a.base_url}/users/{group}")
+        )
+        assert status == 202
+    # Addressed to riverside's own inbox, the block answers at once.
+    status, _ = await peer.post(
+        mallory,
+        f"{a.base_url}/users/riverside/inbox",
+        peer.follow_activity(mallory, f"{a.base_url}/users/riverside"),
+    )
+    assert status == 403
+    await settle(a)
+    assert await followers_of(a.ctx, "riverside") == []
+    assert [f.follower.uri for f in await followers_of(a.ctx, "hilltown")] == [alice.uri]
+    rejected = peer.activities("Reject")
+    assert [(r["actor"], r["object"]["actor"]) for r in rejected] == [
+        (f"{a.base_url}/users/riverside", alice.uri)
+    ]
+
+    # A silenced domain's follows wait for an organiser, even for an unlocked group.
+    assert await silence_domain(a.ctx, peer.host)
+    status, _ = await peer.post(
+        mallory,
+        f"{a.base_url}/inbox",
+        peer.follow_activity(mallory, f"{a.base_url}/users/hilltown"),
+    )
+    assert status == 202
+    await settle(a)
+    pending = await followers_of(a.ctx, "hilltown", state="pending")
+    assert [f.follower.uri for f in pending] == [mallory.uri]
+
+
+async def test_flag_received_and_sent(make_instance, peer) -> None:
+    a = await make_instance()
+    group = await a.create_group("riverside")
+    alice = peer.actors["alice"]
+    flag = {
+        "@context": AS,
+        "id": f"{peer.base}/{uuid.uuid4()}",
+        "type": "Flag",
+        "actor": alice.uri,
+        "object": [group.uri, f"{a.base_url}/needs/xyz"],
+        "content": "posts fake needs",
+    }
+    status, text = await peer.post(alice, f"{a.base_url}/inbox", flag)
+    assert status == 202, text
+    status, _ = await peer.post(alice, f"{a.base_url}/inbox", flag)  # a repeat is stored once
+    await settle(a)
+    async with a.ctx.sessions() as session:
+        reports = await list_reports(session, "incoming")
+    assert [(r.uri, r.reporter_uri, r.targets, r.comment) for r in reports] == [
+        (flag["id"], alice.uri, flag["object"], "posts fake needs")
+    ]
+
+    sent = await report(a.ctx, f"mallory@{peer.host}", "spam", [f"{peer.base}/statuses/1"])
+    await settle(a)
+    flags = peer.activities("Flag")
+    assert len(flags) == 1, peer.rejected
+    assert flags[0]["id"] == sent["id"]
+    assert flags[0]["actor"] == f"{a.base_url}/actor"
+    assert flags[0]["object"] == [peer.actors["mallory"].uri, f"{peer.base}/statuses/1"]
+    assert flags[0]["content"] == "spam"
+    async with a.ctx.sessions() as session:
+        assert [r.uri for r in await list_reports(session, "outgoing")] == [sent["id"]]
