@@ -362,3 +362,30 @@ async def test_relays_follow_requests_and_notifications(make_instance) -> None:
     with pytest.raises(MastodonAPIError) as several:
         await call(client.status_post, "#need 2 tents")
     assert several.value.args[1] == 422 and "@camp, @riverside" in several.value.args[3]
+
+
+async def test_a_reply_to_a_need_from_an_app_is_a_pledge(make_instance) -> None:
+    from sqlalchemy import select
+
+    from fedi_aid.db.models_pledges import Pledge
+
+    a = await make_instance()
+    await a.create_group("riverside")
+    await add_user(a, "bina")  # a member, not an organiser
+    need = await a.post("riverside", title="Insulin pens", quantity=20)
+    member = await mastodon_client(a, "bina")
+    [status] = [
+        s for s in await call(member.timeline_local) if s["fedi_aid"]["title"] == "Insulin pens"
+    ]
+    answered = await call(
+        member.status_post, "I can bring 5 pens tomorrow", in_reply_to_id=status["id"]
+    )
+    assert answered["id"] == status["id"]
+    async with a.ctx.sessions() as session:
+        [pledge] = (await session.execute(select(Pledge))).scalars().all()
+    assert pledge.quantity == Decimal(5) and pledge.state == "proposed"
+    assert pledge.item_id == need.id and pledge.pledger_uri.endswith("/users/bina")
+
+    with pytest.raises(MastodonAPIError) as refused:
+        await call(member.status_post, "thank you all!", in_reply_to_id=status["id"])
+    assert refused.value.args[1] == 422 and "how many" in refused.value.args[3]

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedi_aid.accounts import may_act_for, organised_groups
 from fedi_aid.activitypub.vocab import AS_CONTEXT, PUBLIC
-from fedi_aid.aid.publish import post_item, withdraw_item
+from fedi_aid.aid.pledge_actions import offer_to, pledge_locally
+from fedi_aid.aid.pledges import parse_reply_quantity
+from fedi_aid.aid.publish import AidError, post_item, withdraw_item
 from fedi_aid.clock import utcnow
 from fedi_aid.context import Context
 from fedi_aid.db.actors import find_local_actor
@@ -72,7 +74,7 @@ async def create(request: web.Request, ctx: Context, caller: Caller) -> web.Resp
     if len(body) > MAX_CHARACTERS:
         raise invalid(f"Text is too long (maximum is {MAX_CHARACTERS} characters)")
     if params.get("in_reply_to_id"):
-        raise invalid("replies are not published through this API; reply from the group's page")
+        return await _pledge_by_reply(ctx, caller, str(params["in_reply_to_id"]), body)
     if params.get("media_ids"):
         raise invalid("media attachments are not supported")
     try:
@@ -94,6 +96,39 @@ async def create(request: web.Request, ctx: Context, caller: Caller) -> web.Resp
         await register_new(session)
         status = await session.get(ApiStatus, await status_id_of_item(session, row.id))
         return json_response(await Renderer(session, ctx, user).status(status))
+
+
+async def _pledge_by_reply(ctx: Context, caller: Caller, status_id: str, body: str) -> web.Response:
+    """A reply to a need is a pledge ("I can bring 5"): recorded for the need's group.
+
+    On a need of this instance the member pledges in their own name; on another instance's
+    need, a member who organises one group pledges as that group (a FEP-0837 Offer).
+    Answers the need's status, as the pledge has no status of its own.
+    """
+    user = caller.need_user()
+    quantity = parse_reply_quantity(body).quantity
+    if quantity is None:
+        raise invalid(
+            "a reply pledges a number: write how many you can bring, e.g. 'I can bring 5'"
+        )
+    async with ctx.sessions.begin() as session:
+        row = await find_readable(session, caller.user, status_id)
+        item = await session.get(AidItemRow, row.aid_item_id) if row.aid_item_id else None
+        if item is None or item.kind != "need":
+            raise invalid("only a need can be answered with a pledge")
+        try:
+            if item.local:
+                await pledge_locally(session, ctx, item, user.person.uri, quantity)
+            else:
+                groups = await organised_groups(session, user)
+                if len(groups) != 1:
+                    raise invalid(
+                        "pledging to another instance's need is done by a group you organise"
+                    )
+                await offer_to(session, ctx, groups[0], item, quantity)
+        except AidError as exc:
+            raise invalid(exc.message) from None
+        return json_response(await _render(session, ctx, caller, row))
 
 
 async def _render(session: AsyncSession, ctx: Context, caller: Caller, row: ApiStatus) -> Any:
