@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -102,3 +104,33 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
             await conn.close()
 
     asyncio.run(drop())
+
+
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def fedi_cli(tmp_path: Any, database_for: Callable[[str], tuple[str, str]]) -> CliRunner:
+    """Run `python -m fedi_aid ARGS...` as a person would, on this test's own database."""
+
+    url, schema = database_for("cli")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDI_AID_")}
+    env.update(
+        FEDI_AID_BASE_URL="http://localhost:8797",
+        FEDI_AID_DATA_DIR=str(tmp_path / "cli-data"),
+        FEDI_AID_DATABASE_URL=url,
+        FEDI_AID_DATABASE_SCHEMA=schema,
+        FEDI_AID_DEVELOPMENT="true",
+    )
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fedi_aid", *args],
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+
+    return run

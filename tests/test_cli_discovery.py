@@ -3,27 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 
-def test_discovery_cli(tmp_path, database_for) -> None:  # type: ignore[no-untyped-def]
-    url, schema = database_for("discoverycli")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDI_AID_")}
-    env.update(
-        FEDI_AID_BASE_URL="http://localhost:8797",
-        FEDI_AID_DATA_DIR=str(tmp_path),
-        FEDI_AID_DATABASE_URL=url,
-        FEDI_AID_DATABASE_SCHEMA=schema,
-        FEDI_AID_DEVELOPMENT="true",
-    )
-
-    def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "fedi_aid", *args], env=env, capture_output=True, text=True
-        )
-
+def test_discovery_cli(fedi_cli) -> None:  # type: ignore[no-untyped-def]
+    cli = fedi_cli
     assert cli("init").returncode == 0
     assert cli("group", "create", "town").returncode == 0
     done = cli("group", "set-categories", "town", "water", "insulin", "--json")
