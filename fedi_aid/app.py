@@ -16,6 +16,7 @@ from fedi_aid.web import (
     aid_objects,
     api,
     api_pledges,
+    api_relay,
     discovery,
     ops,
     pages,
@@ -42,6 +43,7 @@ def create_app(ctx: Context, *, run_worker_task: bool | None = None) -> web.Appl
     aid_objects.setup(app)
     api.setup(app)
     api_pledges.setup(app)
+    api_relay.setup(app)
     pages.setup(app)
     ops.setup(app)
     discovery.setup(app)

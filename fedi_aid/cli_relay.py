@@ -7,25 +7,9 @@ from typing import Any
 import click
 
 from fedi_aid.aid.model import URGENCIES
+from fedi_aid.aid.relay_policy import policy_record
 from fedi_aid.cli import CliError, _emit, _settings, _with_context, json_option, run_async
 from fedi_aid.context import Context
-
-
-def _policy_dict(policy: Any, group: Any) -> dict[str, Any]:
-    return {
-        "group": group.username,
-        "enabled": policy.enabled,
-        "kinds": list(policy.kinds),
-        "categories": list(policy.categories),
-        "min_urgency": policy.min_urgency,
-        "max_distance_km": policy.max_distance_km,
-        "home": {
-            "name": group.home_place_name,
-            "latitude": group.home_latitude,
-            "longitude": group.home_longitude,
-            "radius_km": group.home_radius_km,
-        },
-    }
 
 
 def _text(data: dict[str, Any]) -> str:
@@ -65,7 +49,7 @@ async def relay_show(obj: dict[str, Any], group: str, as_json: bool) -> None:
     async def work(ctx: Context) -> dict[str, Any]:
         async with ctx.sessions() as session:
             actor = await get_local_actor(session, group, "Group")
-            return _policy_dict(await get_policy(session, actor), actor)
+            return policy_record(await get_policy(session, actor), actor)
 
     data = await _with_context(_settings(obj), work)
     _emit(as_json, data, lambda: _text(data))
@@ -130,7 +114,7 @@ async def relay_set(
             except ValueError as exc:
                 raise CliError(str(exc)) from None
             await save_policy(session, actor, policy, utcnow())
-            return _policy_dict(policy, actor)
+            return policy_record(policy, actor)
 
     data = await _with_context(_settings(obj), work)
     _emit(as_json, data, lambda: _text(data))

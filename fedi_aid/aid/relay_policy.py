@@ -9,6 +9,7 @@ relay would be number hop_count + 1.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from fedi_aid.aid.categories import ancestors
 from fedi_aid.aid.geo import haversine_km
@@ -33,6 +34,24 @@ class RelayPolicy:
 
 
 DEFAULT_POLICY = RelayPolicy()
+
+
+def policy_record(policy: RelayPolicy, group: Any) -> dict[str, Any]:
+    """The policy and the group's home, as the CLI and the API show them."""
+    return {
+        "group": group.username,
+        "enabled": policy.enabled,
+        "kinds": list(policy.kinds),
+        "categories": list(policy.categories),
+        "min_urgency": policy.min_urgency,
+        "max_distance_km": policy.max_distance_km,
+        "home": {
+            "name": group.home_place_name,
+            "latitude": group.home_latitude,
+            "longitude": group.home_longitude,
+            "radius_km": group.home_radius_km,
+        },
+    }
 
 
 def refusal(

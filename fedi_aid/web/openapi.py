@@ -26,6 +26,7 @@ from fedi_aid.web.api_query import LIMIT_DEFAULT, LIMIT_MAX, LIST_STATUSES, WITH
 from fedi_aid.web.openapi_discovery import TAGS as DISCOVERY_TAGS
 from fedi_aid.web.openapi_discovery import discovery_paths
 from fedi_aid.web.openapi_pledges import pledge_paths
+from fedi_aid.web.openapi_relay import relay_paths
 
 PREFIX = "/api/aid/v1"
 
@@ -517,6 +518,7 @@ def _build(base_url: str) -> dict[str, Any]:
     paths.update(_kind_paths("offers", "offer"))
     paths.update(pledge_paths())  # web/api_pledges.py
     paths.update(discovery_paths())  # web/api_discovery.py
+    paths.update(relay_paths())  # web/api_relay.py
     return {
         "openapi": "3.1.0",
         "info": {
