@@ -136,3 +136,10 @@ def as_actor_to_fields(doc: dict[str, Any]) -> RemoteActorFields:
         home_radius_km=home[3],
         categories=categories_of(doc),
     )
+
+
+def apply_actor_fields(actor: Any, fields: RemoteActorFields) -> None:
+    """Copy everything but the identity (uri) onto a stored actor."""
+    for name, value in fields.__dict__.items():
+        if name != "uri":
+            setattr(actor, name, value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedi_aid.db.models import Actor, Follow
@@ -106,3 +106,15 @@ async def follower_inboxes(session: AsyncSession, followee: Actor) -> list[str]:
     )
     inboxes = {shared or inbox for shared, inbox in rows if shared or inbox}
     return sorted(inboxes)
+
+
+async def is_followed_locally(session: AsyncSession, followee: Actor) -> bool:
+    """Whether some local actor follows `followee` (accepted): we want what it sends."""
+    query = select(
+        exists().where(
+            Follow.followee_id == followee.id,
+            Follow.state == "accepted",
+            Follow.follower_id.in_(select(Actor.id).where(Actor.local.is_(True))),
+        )
+    )
+    return bool((await session.execute(query)).scalar())

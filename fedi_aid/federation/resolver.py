@@ -10,7 +10,12 @@ from urllib.parse import urldefrag, urlsplit
 from sqlalchemy.exc import IntegrityError
 
 from fedi_aid import metrics
-from fedi_aid.activitypub.actor_from_as import BadActor, RemoteActorFields, as_actor_to_fields
+from fedi_aid.activitypub.actor_from_as import (
+    BadActor,
+    RemoteActorFields,
+    apply_actor_fields,
+    as_actor_to_fields,
+)
 from fedi_aid.activitypub.normalize import normalize
 from fedi_aid.activitypub.validate import ValidationError, validate
 from fedi_aid.activitypub.vocab import ACTOR_TYPES
@@ -61,9 +66,7 @@ async def store_remote_actor(ctx: Context, fields: RemoteActorFields, raw: dict[
                 if actor is None:
                     actor = Actor(uri=fields.uri, local=False, created_at=now)
                     session.add(actor)
-                for name, value in fields.__dict__.items():
-                    if name != "uri":
-                        setattr(actor, name, value)
+                apply_actor_fields(actor, fields)
                 actor.raw = raw
                 actor.fetched_at = now
                 actor.updated_at = now

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import delete
 
-from fedi_aid.activitypub.actor_from_as import BadActor, as_actor_to_fields
+from fedi_aid.activitypub.actor_from_as import BadActor, apply_actor_fields, as_actor_to_fields
 from fedi_aid.activitypub.normalize import id_of
 from fedi_aid.db.models import Actor
 from fedi_aid.inbox.handlers.base import HandlerContext
@@ -21,9 +21,7 @@ async def handle_update_actor(h: HandlerContext, activity: dict[str, Any]) -> No
         fields = as_actor_to_fields(doc)
     except BadActor:
         return
-    for name, value in fields.__dict__.items():
-        if name != "uri":
-            setattr(h.sender, name, value)
+    apply_actor_fields(h.sender, fields)
     h.sender.raw = doc
     h.sender.fetched_at = h.now
     h.sender.updated_at = h.now

@@ -11,8 +11,9 @@ from fedi_aid.activitypub.from_as import BadAidObject, as_note_to_aid_item
 from fedi_aid.activitypub.normalize import id_of
 from fedi_aid.aid.rows import apply_item
 from fedi_aid.db.aid_items import find_item_by_uri
+from fedi_aid.db.follows import is_followed_locally
 from fedi_aid.db.matching import notify_matching_needs
-from fedi_aid.db.models import Actor, AidItemRow, Follow
+from fedi_aid.db.models import Actor, AidItemRow
 from fedi_aid.inbox.handlers.base import HandlerContext
 from fedi_aid.inbox.handlers.pledges import handle_reply
 from fedi_aid.inbox.handlers.relaying import forward_change, relay_if_wanted
@@ -23,16 +24,7 @@ log = logging.getLogger(__name__)
 
 async def _wanted(h: HandlerContext, activity: dict[str, Any]) -> bool:
     """We keep what a local actor follows the author for, or what is addressed to us."""
-    followed = await h.session.execute(
-        select(
-            exists().where(
-                Follow.followee_id == h.sender.id,
-                Follow.state == "accepted",
-                Follow.follower_id.in_(select(Actor.id).where(Actor.local.is_(True))),
-            )
-        )
-    )
-    if followed.scalar():
+    if await is_followed_locally(h.session, h.sender):
         return True
     audience = set(activity.get("to", [])) | set(activity.get("cc", []))
     obj = activity.get("object")

@@ -10,14 +10,16 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from fedi_aid.activitypub.from_as import BadAidObject, as_note_to_aid_item
 from fedi_aid.activitypub.normalize import host_of, id_of
 from fedi_aid.context import Context
+from fedi_aid.db.actors import find_actor_by_uri
 from fedi_aid.db.aid_items import find_item_by_uri
+from fedi_aid.db.follows import is_followed_locally
 from fedi_aid.db.matching import notify_matching_needs
-from fedi_aid.db.models import Actor, Follow
+from fedi_aid.db.models import Actor
 from fedi_aid.federation.http_client import FetchError
 from fedi_aid.federation.resolver import ResolveError, fetch_actor
 from fedi_aid.inbox.handlers.base import HandlerContext
@@ -46,13 +48,8 @@ def announced_object(activity: dict[str, Any]) -> tuple[str | None, dict[str, An
 
 async def _followed_by_us(ctx: Context, actor_uri: str) -> bool:
     async with ctx.sessions() as session:
-        query = select(
-            exists()
-            .where(Follow.state == "accepted")
-            .where(Follow.followee_id.in_(select(Actor.id).where(Actor.uri == actor_uri)))
-            .where(Follow.follower_id.in_(select(Actor.id).where(Actor.local.is_(True))))
-        )
-        return bool((await session.execute(query)).scalar())
+        announcer = await find_actor_by_uri(session, actor_uri)
+        return announcer is not None and await is_followed_locally(session, announcer)
 
 
 async def prefetch_announce(ctx: Context, activity: dict[str, Any]) -> Announced | None:
