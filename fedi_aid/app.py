@@ -22,7 +22,8 @@ from fedi_aid.web import (
     pages,
     wellknown,
 )
-from fedi_aid.web.keys import CONTEXT_KEY
+from fedi_aid.web.document_cache import DocumentCache
+from fedi_aid.web.keys import CONTEXT_KEY, DOCUMENTS_KEY
 from fedi_aid.web.ratelimit import make_rate_limit_middleware
 from fedi_aid.web.responses import error_middleware
 from fedi_aid.worker import run_worker
@@ -38,6 +39,7 @@ def create_app(ctx: Context, *, run_worker_task: bool | None = None) -> web.Appl
         client_max_size=ctx.settings.max_body_bytes + 1024,
     )
     app[CONTEXT_KEY] = ctx
+    app[DOCUMENTS_KEY] = DocumentCache()
     wellknown.setup(app)
     activitypub.setup(app)
     aid_objects.setup(app)

@@ -20,7 +20,7 @@ from fedi_aid.db.aid_items import featured_needs
 from fedi_aid.db.follows import page_of_follows
 from fedi_aid.db.models import Actor, OutgoingActivity
 from fedi_aid.inbox.receive import InboxRejection, IncomingRequest, receive
-from fedi_aid.web.keys import CONTEXT_KEY
+from fedi_aid.web.keys import CONTEXT_KEY, DOCUMENTS_KEY
 from fedi_aid.web.negotiation import wants_activity_json
 from fedi_aid.web.pages import render_profile
 from fedi_aid.web.responses import activity_response, error_response
@@ -38,10 +38,17 @@ async def _local_actor(request: web.Request) -> Actor:
 
 
 async def actor_view(request: web.Request) -> web.StreamResponse:
-    actor = await _local_actor(request)
     if not wants_activity_json(request):
-        return await render_profile(request, actor)
-    return activity_response(actor_to_as(actor, published=actor.created_at))
+        return await render_profile(request, await _local_actor(request))
+    documents = request.app[DOCUMENTS_KEY]
+    key = f"actor:{request.match_info['name']}"
+    if (cached := documents.get(key)) is not None:
+        return cached.response()
+    stamp = documents.stamp()
+    actor = await _local_actor(request)
+    return documents.remember(
+        key, activity_response(actor_to_as(actor, published=actor.created_at)), stamp
+    )
 
 
 async def profile_view(request: web.Request) -> web.StreamResponse:
@@ -52,12 +59,16 @@ async def profile_view(request: web.Request) -> web.StreamResponse:
 
 
 async def instance_actor_view(request: web.Request) -> web.StreamResponse:
+    documents = request.app[DOCUMENTS_KEY]
+    if (cached := documents.get("instance-actor")) is not None:
+        return cached.response()
+    stamp = documents.stamp()
     ctx = request.app[CONTEXT_KEY]
     async with ctx.sessions() as session:
         actor = await find_actor_by_uri(session, ctx.urls.instance_actor)
     if actor is None:
         raise web.HTTPNotFound(text="the instance actor is not set up yet")
-    return activity_response(actor_to_as(actor))
+    return documents.remember("instance-actor", activity_response(actor_to_as(actor)), stamp)
 
 
 def _page_number(request: web.Request) -> int | None:

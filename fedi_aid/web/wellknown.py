@@ -12,7 +12,7 @@ from fedi_aid.db.actors import count_local_actors, find_actor_by_uri, find_local
 from fedi_aid.db.models import Actor
 from fedi_aid.discovery.counts import count_open_local_needs
 from fedi_aid.urls import INSTANCE_ACTOR_USERNAME
-from fedi_aid.web.keys import CONTEXT_KEY
+from fedi_aid.web.keys import CONTEXT_KEY, DOCUMENTS_KEY
 from fedi_aid.web.responses import error_response, json_response
 
 CORS = {"Access-Control-Allow-Origin": "*"}
@@ -52,9 +52,14 @@ def parse_resource(resource: str) -> tuple[str, str | None, str | None]:
 
 
 async def webfinger(request: web.Request) -> web.Response:
+    documents = request.app[DOCUMENTS_KEY]
+    resource = request.query.get("resource", "")
+    if (cached := documents.get(f"webfinger:{resource}")) is not None:
+        return cached.response()
+    stamp = documents.stamp()
     ctx = request.app[CONTEXT_KEY]
     try:
-        kind, value, host = parse_resource(request.query.get("resource", ""))
+        kind, value, host = parse_resource(resource)
     except BadResource as exc:
         return error_response(400, str(exc), CORS)
     async with ctx.sessions() as session:
@@ -70,9 +75,10 @@ async def webfinger(request: web.Request) -> web.Response:
             actor = await _actor_by_url(session, ctx, value or "")
     if actor is None:
         return error_response(404, "no such account on this instance", CORS)
-    return json_response(
+    found = json_response(
         _jrd(actor, ctx.settings.host), content_type=JRD_CONTENT_TYPE, headers=CORS
     )
+    return documents.remember(f"webfinger:{resource}", found, stamp)
 
 
 async def _actor_by_url(session, ctx, url: str) -> Actor | None:  # type: ignore[no-untyped-def]
