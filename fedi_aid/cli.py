@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sys
+import traceback
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -124,6 +126,34 @@ async def _migrate(settings: Settings) -> tuple[str | None, str | None]:
         await engine.dispose()
 
 
+def _migrate_apart(settings: Settings) -> None:
+    """Migrate in a forked child, so a long-running process never imports Alembic (~11 MB of
+    RSS it would keep for nothing). Errors are reported by the child; we exit with its code."""
+    if not hasattr(os, "fork"):
+        run_async(_migrate)(settings)
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: migrate, report, and leave without running the parent's cleanup
+        code = 0
+        try:
+            run_async(_migrate)(settings)
+        except click.ClickException as exc:
+            exc.show()
+            code = exc.exit_code
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if (code := os.waitstatus_to_exitcode(status)) != 0:
+        sys.exit(code)
+
+
 @main.command("migrate")
 @json_option
 @click.pass_obj
@@ -176,7 +206,7 @@ def serve_cmd(obj: dict[str, Any], host: str | None, port: int | None, no_worker
 
     settings = _settings(obj)
     setup_logging(settings)
-    asyncio.run(_migrate(settings))
+    _migrate_apart(settings)
     ctx = Context.create(settings)
     app = create_app(ctx, run_worker_task=not no_worker and settings.run_worker)
     listen_host = host or settings.listen_host
@@ -202,7 +232,6 @@ def worker_cmd(obj: dict[str, Any]) -> None:
     setup_logging(settings)
 
     async def main_loop() -> None:
-        await _migrate(settings)
         ctx = Context.create(settings)
         await ctx.start()
         await load_instance_key(ctx)
@@ -211,6 +240,7 @@ def worker_cmd(obj: dict[str, Any]) -> None:
         finally:
             await ctx.close()
 
+    _migrate_apart(settings)
     click.echo(f"fedi-aid worker for {settings.base_url}")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main_loop())

@@ -63,3 +63,5 @@ def setup_logging(settings: Settings) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
+    # Alembic announces each of its plugins at INFO on every start; the upgrades it runs stay.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

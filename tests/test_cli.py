@@ -89,3 +89,27 @@ def test_duplicate_group_and_unmigrated_database(cli) -> None:  # type: ignore[n
     assert cli("group", "create", "riverside").returncode == 0
     result = cli("group", "create", "riverside")
     assert result.returncode == 1 and "already exists" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_an_unreachable_database_stops_serve_with_one_line(tmp_path: Path, command: str) -> None:
+    """serve and worker migrate in a child process first; its error is theirs, in one line."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEDI_AID_")}
+    env.update(
+        FEDI_AID_BASE_URL="http://localhost:8798",
+        FEDI_AID_DATA_DIR=str(tmp_path / "data"),
+        FEDI_AID_DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:1/nothing",
+        FEDI_AID_DEVELOPMENT="true",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "fedi_aid", command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "check the database URL" in lines[0]
+    assert "serving" not in result.stdout and "worker for" not in result.stdout
