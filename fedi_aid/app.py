@@ -20,6 +20,7 @@ from fedi_aid.web import (
     discovery,
     ops,
     pages,
+    sent_objects,
     wellknown,
 )
 from fedi_aid.web.document_cache import DocumentCache
@@ -43,6 +44,7 @@ def create_app(ctx: Context, *, run_worker_task: bool | None = None) -> web.Appl
     wellknown.setup(app)
     activitypub.setup(app)
     aid_objects.setup(app)
+    sent_objects.setup(app)
     api.setup(app)
     api_pledges.setup(app)
     api_relay.setup(app)

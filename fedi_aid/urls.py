@@ -35,6 +35,10 @@ class Urls:
         """A fresh id for an activity we emit (kind: follow, accept, undo, update...)."""
         return f"{self.base}/activities/{kind}/{secrets.token_urlsafe(12)}"
 
+    def note(self) -> str:
+        """A fresh id for a Note a group writes (a reply); its Create is `<id>/activity`."""
+        return f"{self.base}/notes/{secrets.token_urlsafe(12)}"
+
 
 def valid_username(name: str) -> bool:
     return bool(USERNAME_RE.match(name))

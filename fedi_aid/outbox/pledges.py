@@ -1,9 +1,8 @@
 """What a group says about pledges: a direct reply to the pledger, and FEP-0837 Offer/Accept/Reject.
 
-The reply is a `Create{Note}` addressed only to the pledger and mentioning them (a `Mention`
-tag and an h-card link), which is what Mastodon needs to show it in their notifications as a
-private mention. FEP-0837: `Offer{Agreement{stipulates Commitment}}` goes to the need's group;
-its `Accept` names the Offer by id and carries the finalised Agreement in `result`.
+The reply is a direct `Create{Note}` to the pledger that mentions them (outbox.replies).
+FEP-0837: `Offer{Agreement{stipulates Commitment}}` goes to the need's group; its `Accept`
+names the Offer by id and carries the finalised Agreement in `result`.
 """
 
 from __future__ import annotations
@@ -12,48 +11,17 @@ import secrets
 from decimal import Decimal
 from html import escape
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedi_aid.activitypub.to_as import format_decimal, measure
 from fedi_aid.activitypub.vocab import CONTEXT
-from fedi_aid.clock import isoformat, utcnow
 from fedi_aid.context import Context
 from fedi_aid.db.actors import find_actor_by_uri
 from fedi_aid.db.models import Actor, AidItemRow
 from fedi_aid.db.models_pledges import Pledge
 from fedi_aid.outbox.queue import inbox_of, queue_activity
-
-
-def mention_name(actor: Actor) -> str:
-    """`@alice@social.example` (the host as in the actor's URI, port included)."""
-    host = urlsplit(actor.uri).netloc
-    return f"@{actor.username or 'someone'}@{host}"
-
-
-def reply_note(
-    ctx: Context, group: Actor, pledger: Actor, in_reply_to: str, message: str
-) -> dict[str, Any]:
-    """A direct Note from the group to one person, mentioning them."""
-    name = mention_name(pledger)
-    href = escape(pledger.url or pledger.uri)
-    user = escape(name.split("@")[1])
-    mention = (
-        f'<span class="h-card"><a href="{href}" class="u-url mention">@<span>{user}</span></a>'
-        "</span>"
-    )
-    return {
-        "id": ctx.settings.url(f"/notes/{secrets.token_urlsafe(12)}"),
-        "type": "Note",
-        "attributedTo": group.uri,
-        "to": [pledger.uri],
-        "cc": [],
-        "inReplyTo": in_reply_to,
-        "content": f"<p>{mention} {escape(message)}</p>",
-        "tag": [{"type": "Mention", "href": pledger.uri, "name": name}],
-        "published": isoformat(utcnow()),
-    }
+from fedi_aid.outbox.replies import send_direct_reply
 
 
 async def send_reply(
@@ -66,22 +34,10 @@ async def send_reply(
 ) -> bool:
     """Queue the group's direct reply. False when the pledger is not a remote actor we know."""
     pledger = await find_actor_by_uri(session, pledger_uri)
-    if pledger is None or pledger.local or not inbox_of(pledger):
+    if pledger is None or pledger.local:
         return False
-    note = reply_note(ctx, group, pledger, in_reply_to, message)
-    activity = {
-        "@context": CONTEXT,
-        "id": f"{note['id']}/activity",
-        "type": "Create",
-        "actor": group.uri,
-        "published": note["published"],
-        "to": note["to"],
-        "cc": [],
-        "object": note,
-    }
-    await queue_activity(session, group, activity, [inbox_of(pledger)])  # type: ignore[list-item]
-    ctx.wake_workers()
-    return True
+    note_id = await send_direct_reply(session, ctx, group, pledger, in_reply_to, escape(message))
+    return note_id is not None
 
 
 def commitment(

@@ -22,7 +22,8 @@ from fedi_aid.web.pages import render_item
 from fedi_aid.web.responses import activity_response
 
 
-async def _signed_fetcher(request: web.Request) -> Actor | None:
+async def signed_fetcher(request: web.Request) -> Actor | None:
+    """The actor whose valid HTTP signature this GET carries, or None."""
     if "Signature" not in request.headers and "Signature-Input" not in request.headers:
         return None
     ctx = request.app[CONTEXT_KEY]
@@ -42,7 +43,7 @@ async def _signed_fetcher(request: web.Request) -> Actor | None:
 async def may_see(request: web.Request, row: AidItemRow) -> bool:
     if row.visibility in ("public", "unlisted"):
         return True
-    fetcher = await _signed_fetcher(request)
+    fetcher = await signed_fetcher(request)
     if fetcher is None:
         return False
     if row.visibility == "direct":
