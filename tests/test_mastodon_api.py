@@ -336,6 +336,14 @@ async def test_relays_follow_requests_and_notifications(make_instance) -> None:
     ]
     assert home[0]["reblog"]["id"] == home[1]["id"] and home[1]["url"] == urgent.uri
 
+    # a new follower and a follow request reach the organiser as Mastodon notifications
+    follows = await call(client.notifications, types=["follow", "follow_request"])
+    assert [(n["type"], n["account"]["acct"]) for n in follows] == [
+        ("follow_request", f"hilltown@{b.host}")
+    ]
+    assert await call(client.notifications, exclude_types=["follow_request", "mention"]) == []
+    await call(client.notifications_dismiss, follows[0]["id"])
+
     # alice answers the locked group's follow request
     me = await call(client.account_verify_credentials)
     assert me["source"]["follow_requests_count"] == 1

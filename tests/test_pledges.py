@@ -123,7 +123,7 @@ async def test_mastodon_reply_becomes_a_pledge_and_confirmation_updates_every_co
     assert kept.quantity is None and "ask around" in kept.text
     async with a.ctx.sessions() as session:
         kinds = sorted((await session.execute(select(Notification.kind))).scalars())
-    assert kinds == ["comment", "pledge"]
+    assert kinds == ["comment", "follow", "pledge"]  # the follow: hilltown's
     assert (await a.item(need.uri)).remaining == Decimal(20)  # proposed does not count yet
 
     # The group's answer: a direct reply that mentions alice, so Mastodon notifies her.

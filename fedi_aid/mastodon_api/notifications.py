@@ -1,13 +1,14 @@
 """Notifications: the notifications of the groups a member organises (pledges, comments,
-matches…), as Mastodon `mention`s of the need or offer they are about; `follow` ones as
-follows. Dismissing one marks it read for every organiser of the group."""
+matches…), as Mastodon `mention`s of the need or offer they are about; new followers and
+follow requests as `follow` and `follow_request`. Dismissing one marks it read for every
+organiser of the group."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, false, not_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedi_aid.accounts import organised_groups
@@ -28,27 +29,32 @@ from fedi_aid.mastodon_api.params import id_list
 from fedi_aid.mastodon_api.store import Renderer, register_new, status_id_of_item
 from fedi_aid.web.responses import json_response
 
+FOLLOW_KINDS = ("follow", "follow_request")  # our kinds that are Mastodon types as they are
+
 
 def mastodon_type(kind: str) -> str:
-    return "follow" if kind == "follow" else "mention"
+    return kind if kind in FOLLOW_KINDS else "mention"
 
 
 async def _groups(session: AsyncSession, user: User) -> list[int]:
     return [group.id for group in await organised_groups(session, user)]
 
 
+def _of_types(types: set[str]) -> ColumnElement[bool]:
+    """Our notifications that Mastodon would call one of TYPES."""
+    wanted = [Notification.kind == kind for kind in FOLLOW_KINDS if kind in types]
+    if "mention" in types:
+        wanted.append(Notification.kind.not_in(FOLLOW_KINDS))
+    return or_(*wanted) if wanted else false()
+
+
 def _types_filter(query: Any, request: web.Request) -> Any:
     wanted = set(id_list(dict(_list_params(request)), "types"))
     excluded = set(id_list(dict(_list_params(request)), "exclude_types"))
     if wanted:
-        if "follow" not in wanted:
-            query = query.where(Notification.kind != "follow")
-        if "mention" not in wanted:
-            query = query.where(Notification.kind == "follow")
-    if "follow" in excluded:
-        query = query.where(Notification.kind != "follow")
-    if "mention" in excluded:
-        query = query.where(Notification.kind == "follow")
+        query = query.where(_of_types(wanted))
+    if excluded:
+        query = query.where(not_(_of_types(excluded)))
     return query
 
 

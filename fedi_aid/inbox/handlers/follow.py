@@ -6,10 +6,12 @@ from typing import Any
 
 from fedi_aid.activitypub.normalize import id_of
 from fedi_aid.db.actors import find_actor_by_uri
-from fedi_aid.db.follows import save_follow
+from fedi_aid.db.follows import find_follow, save_follow
 from fedi_aid.db.moderation import is_blocked, is_domain_silenced
+from fedi_aid.db.pledges import add_notification
 from fedi_aid.inbox.handlers.base import HandlerContext
 from fedi_aid.outbox.follows import send_accept, send_reject
+from fedi_aid.outbox.replies import mention_name
 
 
 async def handle_follow(h: HandlerContext, activity: dict[str, Any]) -> None:
@@ -26,6 +28,11 @@ async def handle_follow(h: HandlerContext, activity: dict[str, Any]) -> None:
     # A silenced domain's follows wait for an organiser, whatever the group's setting.
     held = target.locked or await is_domain_silenced(h.session, h.sender.domain)
     state = "pending" if held else "accepted"
+    known = await find_follow(h.session, h.sender, target)
     follow = await save_follow(h.session, h.sender, target, activity["id"], state, h.now)
+    if known is None or known.state != follow.state:  # a repeated Follow tells nobody twice
+        kind = "follow" if state == "accepted" else "follow_request"
+        text = f"{mention_name(h.sender)} {'follows' if state == 'accepted' else 'asks to follow'}"
+        await add_notification(h.session, target.id, kind, h.sender.uri, text, h.now)
     if state == "accepted":
         await send_accept(h.session, h.ctx, follow)
