@@ -128,3 +128,32 @@ def test_html_to_text_skips_scripts_and_collapses_space() -> None:
     assert html_to_text(f"<p>ask {MASTODON_HASHTAG}</p>") == "ask #insulin"
     assert html_to_text("plain &lt;text&gt;") == "plain <text>"
     assert html_to_text("<pre>a\n  b</pre>") == "a\n  b"
+
+
+def test_a_remote_actor_bio_is_stored_sanitised() -> None:
+    from fedi_aid.activitypub.actor_from_as import as_actor_to_fields
+
+    fields = as_actor_to_fields(
+        {
+            "id": "https://social.example/users/alice",
+            "type": "Person",
+            "inbox": "https://social.example/users/alice/inbox",
+            "summary": '<p onclick="x()">Hi <script>alert(1)</script><b>there</b></p>',
+        }
+    )
+    assert "script" not in fields.summary and "onclick" not in fields.summary
+    assert fields.summary == "<p>Hi there</p>"  # <b> is not among the tags Mastodon keeps
+
+
+def test_mastodon_account_note_is_html_for_local_and_remote_actors() -> None:
+    from types import SimpleNamespace
+
+    from fedi_aid.mastodon_api.serializers import note_html
+
+    local = SimpleNamespace(local=True, summary="Water & food\nfor Ward 4\n\n<b>not bold</b>")
+    assert (
+        note_html(local)
+        == "<p>Water &amp; food<br>for Ward 4</p><p>&lt;b&gt;not bold&lt;/b&gt;</p>"
+    )
+    remote = SimpleNamespace(local=False, summary="<p>ok</p><script>bad()</script>")
+    assert note_html(remote) == "<p>ok</p>"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from fedi_aid.activitypub.sanitize import sanitize_html
 from fedi_aid.activitypub.vocab import ACTOR_TYPES
 from fedi_aid.aid.categories import is_known_or_wikidata
 
@@ -119,7 +120,8 @@ def as_actor_to_fields(doc: dict[str, Any]) -> RemoteActorFields:
         else None,
         domain=urlsplit(uri).netloc.lower(),
         display_name=doc.get("name") if isinstance(doc.get("name"), str) else "",
-        summary=doc.get("summary") if isinstance(doc.get("summary"), str) else "",
+        # Stored as safe HTML: every page and API that shows it can trust it as it is.
+        summary=sanitize_html(doc["summary"]) if isinstance(doc.get("summary"), str) else "",
         url=_str_or_none(doc.get("url")),
         inbox=inbox,
         shared_inbox=_str_or_none(endpoints.get("sharedInbox"))

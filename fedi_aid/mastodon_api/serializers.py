@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from typing import Any
 
+from fedi_aid.activitypub.sanitize import sanitize_html
 from fedi_aid.activitypub.to_as import format_decimal, hashtags_for, render_content
 from fedi_aid.aid.categories import label
 from fedi_aid.aid.rows import row_to_item
@@ -40,6 +43,16 @@ class AccountCounts:
     last_status_at: datetime | None = None
 
 
+def note_html(actor: Actor) -> str:
+    """An account's bio as Mastodon gives it, HTML: ours are plain text, remote ones were
+    sanitised when stored (and are again, for rows stored before that was done)."""
+    text = actor.summary or ""
+    if not actor.local:
+        return sanitize_html(text)
+    paragraphs = (p for p in re.split(r"\n\s*\n", text.strip()) if p.strip())
+    return "".join("<p>" + "<br>".join(map(escape, p.splitlines())) + "</p>" for p in paragraphs)
+
+
 def account(actor: Actor, base_url: str, counts: AccountCounts = AccountCounts()) -> dict[str, Any]:
     avatar = base_url.rstrip("/") + AVATAR_PATH
     name = acct(actor)
@@ -53,7 +66,7 @@ def account(actor: Actor, base_url: str, counts: AccountCounts = AccountCounts()
         "discoverable": True,
         "group": actor.type == "Group",
         "created_at": iso(actor.created_at),
-        "note": actor.summary or "",
+        "note": note_html(actor),
         "url": actor.url or actor.uri,
         "uri": actor.uri,
         "avatar": avatar,
