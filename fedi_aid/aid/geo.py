@@ -90,3 +90,44 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> BoundingBox:
     if min_lon < -180.0 or max_lon > 180.0:
         min_lon, max_lon = -180.0, 180.0
     return BoundingBox(math.degrees(min_lat_r), min_lon, math.degrees(max_lat_r), max_lon)
+
+
+# A coarse grid for the matching prefilter: at level L a cell is 0.25 * 2**L degrees square,
+# and one integer names both the level and the cell: (L * 1000 + row) * 2000 + column.
+# db/cells.py computes the same number in SQL (a generated column), with the same arithmetic
+# (IEEE doubles, multiplying by a power of two), so both sides agree to the last bit.
+GRID_LEVELS = 3
+
+
+def _cells_per_degree(level: int) -> float:
+    return 4.0 / (1 << level)  # 4, 2, 1
+
+
+def cell_id(lat: float, lon: float, level: int) -> int:
+    """The grid cell holding (lat, lon) at `level` (see GRID_LEVELS)."""
+    scale = _cells_per_degree(level)
+    row = math.floor((lat + 90.0) * scale)
+    return (level * 1000 + row) * 2000 + math.floor((lon + 180.0) * scale)
+
+
+def _span(box: BoundingBox, level: int) -> tuple[range, range]:
+    scale = _cells_per_degree(level)
+    rows = range(
+        math.floor((box.min_lat + 90.0) * scale), math.floor((box.max_lat + 90.0) * scale) + 1
+    )
+    cols = range(
+        math.floor((box.min_lon + 180.0) * scale), math.floor((box.max_lon + 180.0) * scale) + 1
+    )
+    return rows, cols
+
+
+def cell_count(box: BoundingBox, level: int) -> int:
+    """How many cells cells_covering would return."""
+    rows, cols = _span(box, level)
+    return len(rows) * len(cols)
+
+
+def cells_covering(box: BoundingBox, level: int) -> list[int]:
+    """Every cell at `level` that a point inside `box` can be in."""
+    rows, cols = _span(box, level)
+    return [(level * 1000 + row) * 2000 + col for row in rows for col in cols]

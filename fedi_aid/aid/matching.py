@@ -19,18 +19,27 @@ Ties go to the candidate that expires first, then to the older one (smaller id).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from fedi_aid.aid import categories
 from fedi_aid.aid.geo import haversine_km
 
 DEFAULT_RADIUS_KM = 25.0
 MAX_REACH_KM = 300.0
+# The grid level (aid/geo.cell_id) an item's point is filed under, by its own radius: level 0
+# up to 25 km (or none), 1 up to 100 km, 2 beyond. Matching then searches each level only as far
+# as the widest reach an item filed there can have (level_reach_km). db/cells.py is the SQL twin.
+LEVEL_RADII_KM = (25.0, 100.0)
 OPEN = ("open", "partly_met")
 VISIBLE = ("public", "unlisted")
 WEIGHTS = {"urgency": 0.4, "proximity": 0.3, "coverage": 0.3}
+
+# The vocabulary is fixed, so whether two categories fit never changes: ask once per pair.
+_categories_fit = lru_cache(maxsize=4096)(categories.matches)
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,25 @@ def reach_km(a: Candidate, b: Candidate, limit_km: float | None = None) -> float
     return min(total, MAX_REACH_KM)
 
 
+def grid_level(radius_km: float | None) -> int:
+    """The grid level of an item with this radius (see LEVEL_RADII_KM)."""
+    radius = radius_km or DEFAULT_RADIUS_KM
+    for level, bound in enumerate(LEVEL_RADII_KM):
+        if radius <= bound:
+            return level
+    return len(LEVEL_RADII_KM)  # also NaN, as in SQL
+
+
+def level_reach_km(source: Candidate, level: int, limit_km: float | None = None) -> float:
+    """The farthest an item filed under grid `level` can be from `source` and still fit it."""
+    if limit_km is not None:
+        return limit_km
+    if level >= len(LEVEL_RADII_KM):
+        return MAX_REACH_KM
+    reach = (source.radius_km or DEFAULT_RADIUS_KM) + LEVEL_RADII_KM[level]
+    return reach if reach < MAX_REACH_KM else MAX_REACH_KM  # NaN too: reach_km lets all in
+
+
 def related_categories(category: str) -> list[str]:
     """Every category that fits `category`: itself, its ancestors and its descendants."""
     if categories.is_wikidata_item(category):
@@ -92,7 +120,7 @@ def score_pair(
         return None
     if other.expires_at is not None and other.expires_at <= now:
         return None
-    if not categories.matches(offer.category, need.category):
+    if not _categories_fit(offer.category, need.category):
         return None
     distance = None
     proximity = 0.0
@@ -126,5 +154,5 @@ def rank(
     expiry = {o.id: o.expires_at for o in others}
     scored = [m for o in others if (m := score_pair(source, o, now, limit_km)) is not None]
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    scored.sort(key=lambda m: (-m.score, expiry[m.id] or far, m.id))
-    return scored[:limit]
+    # The same order as sorting everything (the key is unique: it ends with the id).
+    return heapq.nsmallest(limit, scored, key=lambda m: (-m.score, expiry[m.id] or far, m.id))

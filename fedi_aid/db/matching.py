@@ -1,9 +1,14 @@
 """Matching in the database: an indexed prefilter, then the exact test and the score in Python.
 
-The prefilter (index ix_aid_items_match: kind, category, latitude, longitude) keeps the other
-kind, the fitting categories (an IN list of URIs, so each is an index range), open statuses,
-public/unlisted, not expired, and — when the item has a point — a latitude/longitude bounding
-box around it. Only the few columns matching reads are fetched.
+The prefilter keeps the other kind, the fitting categories, open statuses, public/unlisted, not
+expired, and — when the item has a point — the grid cells near it (ix_aid_items_cell: kind,
+category, cell, partial over the rows that can fit at all; an IN list of each category and cell,
+so the index is only read where candidates can be).
+Each item's point is filed under the grid level of its own radius (aid/matching.grid_level), so
+each level is searched only as far as its items can reach: with the usual radii 50 to 125 km
+rather than MAX_REACH_KM (bench/matching.py: a sixth of the rows). The latitude/longitude box of
+the longest reach is checked on the rows that come back (in SQL only when there are too many
+cells to list). Only the few columns matching reads are fetched.
 """
 
 from __future__ import annotations
@@ -12,25 +17,25 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from fedi_aid.aid.geo import bounding_box
+from fedi_aid.aid.geo import GRID_LEVELS, BoundingBox, bounding_box, cell_count, cells_covering
 from fedi_aid.aid.matching import (
     MAX_REACH_KM,
-    OPEN,
-    VISIBLE,
     Candidate,
     Match,
+    level_reach_km,
     rank,
     related_categories,
 )
 from fedi_aid.clock import as_utc, utcnow
+from fedi_aid.db.cells import MATCHABLE_SQL
 from fedi_aid.db.models import AidItemRow
 from fedi_aid.db.models_pledges import Notification
 from fedi_aid.db.pledges import add_notification
 
-_COLUMNS = (
+_COLUMNS = (  # Candidate's fields, in order
     AidItemRow.id,
     AidItemRow.kind,
     AidItemRow.category,
@@ -44,6 +49,12 @@ _COLUMNS = (
     AidItemRow.radius_km,
     AidItemRow.expires_at,
 )
+_CELL = AidItemRow.__table__.c.cell
+# Beyond this many cells (a within_km of many hundred km) the IN list costs more than it saves.
+MAX_CELLS = 3000
+# Each level's box is this much wider than its reach, so that rounding never drops a point
+# exactly at the edge (haversine_km decides in Python anyway).
+_EDGE_KM = 0.001
 
 
 def candidate_of(row: AidItemRow) -> Candidate:
@@ -69,16 +80,17 @@ def prefilter(source: Candidate, now: datetime, limit_km: float | None = None) -
     query = select(*_COLUMNS).where(
         AidItemRow.kind == other_kind,
         AidItemRow.category.in_(related_categories(source.category) or [source.category]),
-        AidItemRow.status.in_(OPEN),
-        AidItemRow.visibility.in_(VISIBLE),
-        AidItemRow.remaining > 0,
+        text(MATCHABLE_SQL),  # open, public or unlisted, something left: as the index says
         AidItemRow.group_id != source.group_id,
         or_(AidItemRow.expires_at.is_(None), AidItemRow.expires_at > now),
     )
-    if source.point is not None:
-        # No pair is ever matched beyond MAX_REACH_KM (see aid/matching.reach_km).
-        radius = limit_km if limit_km is not None else MAX_REACH_KM
-        box = bounding_box(source.point[0], source.point[1], radius)
+    box = reach_box(source, limit_km)
+    cells = near_cells(source, limit_km)
+    if cells is not None:
+        # The box is left to find_matches: in SQL it tempts PostgreSQL's planner into
+        # ix_aid_items_match (kind, category, latitude, longitude), which reads far more rows.
+        query = query.where(_CELL.in_(cells))
+    elif box is not None:
         query = query.where(
             and_(
                 AidItemRow.latitude.between(box.min_lat, box.max_lat),
@@ -86,6 +98,32 @@ def prefilter(source: Candidate, now: datetime, limit_km: float | None = None) -
             )
         )
     return query
+
+
+def reach_box(source: Candidate, limit_km: float | None = None) -> BoundingBox | None:
+    """The box around `source`'s point that no fitting item lies outside; None without a point."""
+    if source.point is None:
+        return None
+    # No pair is ever matched beyond MAX_REACH_KM (see aid/matching.reach_km).
+    radius = limit_km if limit_km is not None else MAX_REACH_KM
+    return bounding_box(source.point[0], source.point[1], radius)
+
+
+def near_cells(source: Candidate, limit_km: float | None = None) -> list[int] | None:
+    """The grid cells, at every level, that an item fitting `source` can be in.
+
+    None when `source` has no point, or the cells are more than MAX_CELLS (the box filters then).
+    """
+    if source.point is None:
+        return None
+    lat, lon = source.point
+    boxes = []
+    for level in range(GRID_LEVELS):
+        reach = max(0.0, level_reach_km(source, level, limit_km)) + _EDGE_KM
+        boxes.append(bounding_box(lat, lon, reach))
+    if sum(cell_count(box, level) for level, box in enumerate(boxes)) > MAX_CELLS:
+        return None
+    return [cell for level, box in enumerate(boxes) for cell in cells_covering(box, level)]
 
 
 async def find_matches(
@@ -100,9 +138,12 @@ async def find_matches(
     now = now or utcnow()
     source = candidate_of(row)
     result = await session.execute(prefilter(source, now, limit_km))
+    box = reach_box(source, limit_km)
+    # The columns are Candidate's fields, in order; only expires_at needs its time zone.
     others = [
-        Candidate(**{**r._asdict(), "expires_at": as_utc(r.expires_at) if r.expires_at else None})
+        Candidate(*r) if r.expires_at is None else Candidate(*r[:-1], as_utc(r.expires_at))
         for r in result
+        if box is None or box.contains(r.latitude, r.longitude)
     ]
     best = rank(source, others, now, limit_km, limit)
     if not best:

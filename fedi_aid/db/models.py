@@ -9,6 +9,8 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
@@ -19,8 +21,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from fedi_aid.db.cells import MATCHABLE_SQL, cell_expression
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -183,7 +188,19 @@ class AidItemRow(Base):
         Index("ix_aid_items_point", "latitude", "longitude"),
         Index("ix_aid_items_group", "group_id", "kind", "status"),
         Index("ix_aid_items_expiry", "status", "expires_at"),
+        # The grid cell of the point (db/cells.py), for the matching prefilter (db/matching.py).
+        # The database computes it, so no writer sets it; unmapped, so the ORM never reloads it.
+        Column("cell", Integer, Computed(cell_expression(), persisted=True)),
+        Index(
+            "ix_aid_items_cell",
+            "kind",
+            "category",
+            "cell",
+            sqlite_where=text(MATCHABLE_SQL),
+            postgresql_where=text(MATCHABLE_SQL),
+        ),
     )
+    __mapper_args__ = {"exclude_properties": ["cell"]}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     uri: Mapped[str] = mapped_column(String(2048), unique=True)
