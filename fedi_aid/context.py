@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -12,6 +14,11 @@ from fedi_aid.db.engine import create_engine, create_session_factory
 from fedi_aid.federation.http_client import HttpClient
 from fedi_aid.federation.keys import KeyRef
 from fedi_aid.urls import Urls
+
+if TYPE_CHECKING:
+    from fedi_aid.db.moderation_cache import ModerationCache
+    from fedi_aid.inbox.batch_store import InboxWriter
+    from fedi_aid.inbox.key_cache import KeyCache
 
 
 @dataclass
@@ -46,3 +53,30 @@ class Context:
 
     def wake_workers(self) -> None:
         self.work_available.set()
+
+    # -- the inbox's fast path (fedi_aid.inbox.receive): made on first use ------------------
+
+    @functools.cached_property
+    def moderation(self) -> ModerationCache:
+        """Blocks and domain health, mirrored in memory for the inbox's checks."""
+        from fedi_aid.db.moderation_cache import ModerationCache
+
+        return ModerationCache(self.sessions)
+
+    @functools.cached_property
+    def verified_keys(self) -> KeyCache:
+        """Owners of signing keys that verified recently."""
+        from fedi_aid.inbox.key_cache import MAX_AGE_SECONDS, KeyCache
+
+        return KeyCache(max_age=min(float(self.settings.key_cache_seconds), MAX_AGE_SECONDS))
+
+    @functools.cached_property
+    def inbox_writer(self) -> InboxWriter:
+        """Stores incoming activities, the concurrent requests' rows in one transaction."""
+        from fedi_aid.inbox.batch_store import InboxWriter
+
+        return InboxWriter(
+            self.engine,
+            on_stored=self.wake_workers,
+            on_domains_seen=self.moderation.domains_seen,
+        )

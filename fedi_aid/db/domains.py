@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from fedi_aid.db.models import Domain
 
@@ -48,6 +49,15 @@ async def mark_domain_seen(session: AsyncSession, domain: str) -> None:
     await session.execute(
         update(Domain)
         .where(Domain.domain == domain, Domain.unavailable.is_(True))
+        .values(unavailable=False, failing_since=None)
+    )
+
+
+async def mark_domains_seen(connection: AsyncConnection, domains: Collection[str]) -> None:
+    """mark_domain_seen for several domains, on a Core connection (the inbox's batch writer)."""
+    await connection.execute(
+        update(Domain)
+        .where(Domain.domain.in_(sorted(domains)), Domain.unavailable.is_(True))
         .values(unavailable=False, failing_since=None)
     )
 

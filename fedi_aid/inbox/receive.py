@@ -1,30 +1,35 @@
 """POST /inbox: size -> content type -> signature -> validation -> durable store -> 202.
 
 Pure of aiohttp: the web view hands in an IncomingRequest and renders the outcome.
+
+The common case costs no database round trip of its own: blocks and domain health come from
+`ctx.moderation` and verified keys from `ctx.verified_keys` (both mirrors in memory, see their
+modules for how fresh they are), and the row is stored by `ctx.inbox_writer` in one
+transaction with the rows of concurrent requests (group commit), before the 202.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from fedi_aid import metrics
 from fedi_aid.activitypub.from_as import BadAidObject, as_note_to_aid_item
 from fedi_aid.activitypub.normalize import host_of, id_of, normalize
 from fedi_aid.activitypub.validate import ValidationError, validate, validate_incoming
 from fedi_aid.activitypub.vocab import ACCEPTED_INBOUND_TYPES
-from fedi_aid.clock import utcnow
 from fedi_aid.context import Context
+from fedi_aid.db import inbox_mirrors
 from fedi_aid.db.actors import find_actor_by_uri
 from fedi_aid.db.aid_items import find_item_by_uri
-from fedi_aid.db.domains import is_domain_blocked, mark_domain_seen
-from fedi_aid.db.inbox_items import store_incoming
 from fedi_aid.db.models import Actor
-from fedi_aid.db.moderation import is_blocked
 from fedi_aid.federation.resolver import ResolveError, fetch_key_owner
 from fedi_aid.federation.signatures import (
     ParsedSignature,
@@ -34,6 +39,21 @@ from fedi_aid.federation.signatures import (
 )
 
 log = logging.getLogger(__name__)
+
+# host_of is pure and an inbox request asks it about the same actor and key URLs several
+# times (and about the same few actors request after request).
+_host_of = functools.lru_cache(maxsize=4096)(host_of)
+
+
+@functools.lru_cache(maxsize=4096)
+def _host_prefix(uri: str) -> str | None:
+    """`scheme://netloc/` as urlsplit reads `uri`: a URL starting with it has `uri`'s host."""
+    try:
+        host_of(uri)
+        parts = urlsplit(uri.strip())
+    except ValueError:
+        return None
+    return f"{parts.scheme}://{parts.netloc}/"
 
 
 class InboxRejection(Exception):
@@ -97,15 +117,26 @@ async def verify_request_signature(
         raise InboxRejection(401, f"signature rejected: {exc}") from None
     if expected_host is not None and not _same_host(parsed.key_id, expected_host):
         raise InboxRejection(401, "signature key is on another host than the activity's actor")
+    remembered = ctx.verified_keys.get(parsed.key_id)
+    if remembered is not None:
+        try:
+            verify_signature(parsed, remembered.public_key_pem or "")
+            metrics.count("fedi_aid_key_cache_total", result="hit")
+            return remembered
+        except SignatureError:
+            pass  # a rotated key, perhaps: the database and then the sender know better
+    generation = inbox_mirrors.generation(inbox_mirrors.ACTOR_KEYS)
     owner = await _key_owner(ctx, parsed, refresh=False)
     try:
         verify_signature(parsed, owner.public_key_pem or "")
     except SignatureError:
+        generation = inbox_mirrors.generation(inbox_mirrors.ACTOR_KEYS)
         owner = await _key_owner(ctx, parsed, refresh=True)
         try:
             verify_signature(parsed, owner.public_key_pem or "")
         except SignatureError as exc:
             raise InboxRejection(401, f"signature rejected: {exc}") from None
+    ctx.verified_keys.put(parsed.key_id, owner, generation)
     return owner
 
 
@@ -121,8 +152,12 @@ async def verify_sender(ctx: Context, request: IncomingRequest, actor_uri: str) 
 
 def _same_host(a: str, b: str) -> bool:
     try:
-        return host_of(a) == host_of(b)
-    except ValueError:
+        # The common case without parsing `a` (an object id seen once): `a` is under `b`.
+        prefix = _host_prefix(b)
+        if prefix is not None and isinstance(a, str) and a.startswith(prefix):
+            return True
+        return _host_of(a) == _host_of(b)
+    except (ValueError, TypeError):  # TypeError: not hashable, so not a URL either
         return False
 
 
@@ -190,20 +225,22 @@ async def receive(ctx: Context, request: IncomingRequest) -> str:
     raw = parse_body(request.body)
     actor_uri = id_of(raw["actor"]) or ""
     try:
-        domain = host_of(actor_uri)
+        domain = _host_of(actor_uri)
     except ValueError:
         raise InboxRejection(400, f"actor: {actor_uri!r} is not an http(s) URL") from None
 
-    async with ctx.sessions() as session:
-        if await is_domain_blocked(session, domain):
-            raise InboxRejection(403, f"the domain {domain} is blocked on this instance")
-        recipient_id = request.recipient.id if request.recipient else None
-        if await is_blocked(session, actor_uri, domain, recipient_id):
-            raise InboxRejection(403, f"the actor {actor_uri} is blocked here")
-        known = await find_actor_by_uri(session, actor_uri)
-    if raw.get("type") == "Delete" and known is None:
-        # Someone we never knew deleted something: nothing to do, and nothing to fetch.
-        return "ignored"
+    policy = await ctx.moderation.current()
+    if policy.is_domain_blocked(domain):
+        raise InboxRejection(403, f"the domain {domain} is blocked on this instance")
+    recipient_id = request.recipient.id if request.recipient else None
+    if policy.is_blocked(actor_uri, domain, recipient_id):
+        raise InboxRejection(403, f"the actor {actor_uri} is blocked here")
+    if raw.get("type") == "Delete":
+        async with ctx.sessions() as session:
+            known = await find_actor_by_uri(session, actor_uri)
+        if known is None:
+            # Someone we never knew deleted something: nothing to do, and nothing to fetch.
+            return "ignored"
 
     await verify_sender(ctx, request, actor_uri)
 
@@ -217,22 +254,19 @@ async def receive(ctx: Context, request: IncomingRequest) -> str:
     await check_owner(ctx, activity)
 
     try:
-        async with ctx.sessions.begin() as session:
-            stored = await store_incoming(
-                session,
-                activity_uri=activity_key(activity, request.body),
-                actor_uri=actor_uri,
-                type_=str(activity["type"]),
-                body=activity,
-                recipient_id=request.recipient.id if request.recipient else None,
-                now=utcnow(),
-            )
-            await mark_domain_seen(session, domain)
+        # Committed before this returns; the writer wakes the workers when it stored rows.
+        stored = await ctx.inbox_writer.store(
+            activity_uri=activity_key(activity, request.body),
+            actor_uri=actor_uri,
+            type_=str(activity["type"]),
+            body=activity,
+            recipient_id=recipient_id,
+            # A signed request from a domain marked unavailable: it is up again.
+            seen_domain=domain if domain in policy.unavailable_domains else None,
+        )
     except (SQLAlchemyError, OSError) as exc:
         log.error("cannot store incoming activity: %s", exc.__class__.__name__)
         raise InboxRejection(
             503, "the activity could not be stored; try again later", {"Retry-After": "30"}
         ) from None
-    if stored:
-        ctx.wake_workers()
     return "accepted" if stored else "duplicate"
