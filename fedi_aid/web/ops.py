@@ -14,12 +14,12 @@ from fedi_aid import metrics
 from fedi_aid.clock import as_utc, utcnow
 from fedi_aid.db.models import Delivery, InboxItem
 from fedi_aid.web.keys import CONTEXT_KEY
+from fedi_aid.web.paths import is_inbox_post
 from fedi_aid.web.responses import error_response, json_response
 
 log = logging.getLogger(__name__)
 READY_TIMEOUT_SECONDS = 5.0
 PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-INBOX_PATHS = ("/inbox",)
 # Why an inbox POST was refused, by the status receive() answered with.
 INBOX_RESULTS = {
     202: "accepted",
@@ -45,7 +45,7 @@ def route_of(request: web.Request) -> str:
 
 
 def is_inbox(request: web.Request) -> bool:
-    return request.method == "POST" and request.path.endswith(INBOX_PATHS)
+    return is_inbox_post(request.method, request.path)
 
 
 @web.middleware

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from fedi_aid import metrics
 from fedi_aid.config import Settings
+from fedi_aid.web.paths import is_inbox_post
 from fedi_aid.web.responses import error_response
 
 # Where a password is checked: the web login and the Mastodon-API OAuth endpoints.
@@ -28,9 +29,7 @@ MAX_TRACKED = 50_000  # addresses kept; the least recently seen are forgotten fi
 
 def limited_class(method: str, path: str) -> str | None:
     """Which bucket a request draws from, or None when it is not limited."""
-    if method == "POST" and (
-        path == "/inbox" or (path.startswith("/users/") and path.endswith("/inbox"))
-    ):
+    if is_inbox_post(method, path):
         return "inbox"
     if path == "/.well-known/webfinger":
         return "webfinger"
@@ -69,12 +68,31 @@ class RateLimiter:
         return (1.0 - bucket.tokens) / self.rate
 
 
-def parse_networks(text: str) -> list[Any]:
+class Networks:
+    """IP networks, and a memo of the addresses already looked up in them: every limited
+    request asks twice (trusted proxy? exempt?), and parsing an address each time shows up in
+    profiles of the inbox."""
+
+    def __init__(self, networks: list[Any]) -> None:
+        self.networks = networks
+        self._verdicts: dict[str, bool] = {}
+
+    def __contains__(self, address: str) -> bool:
+        verdict = self._verdicts.get(address)
+        if verdict is None:
+            verdict = in_networks(address, self.networks)
+            if len(self._verdicts) >= MAX_TRACKED:
+                self._verdicts.clear()
+            self._verdicts[address] = verdict
+        return verdict
+
+
+def parse_networks(text: str) -> Networks:
     networks = []
     for part in text.split(","):
         if part.strip():
             networks.append(ipaddress.ip_network(part.strip(), strict=False))
-    return networks
+    return Networks(networks)
 
 
 def in_networks(address: str, networks: list[Any]) -> bool:
@@ -85,14 +103,14 @@ def in_networks(address: str, networks: list[Any]) -> bool:
     return any(ip in network for network in networks)
 
 
-def client_address(request: web.Request, trusted: list[Any]) -> str:
+def client_address(request: web.Request, trusted: Networks) -> str:
     """The peer address; behind a trusted proxy, the last untrusted X-Forwarded-For hop."""
     peer = request.remote or "unknown"
-    if not in_networks(peer, trusted):
+    if peer not in trusted:
         return peer
     hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
     for hop in reversed(hops):
-        if not in_networks(hop, trusted):
+        if hop not in trusted:
             return hop
     return peer
 
@@ -108,7 +126,7 @@ def make_rate_limit_middleware(settings: Settings) -> Any:
         if kind is None or limiter.rate <= 0:
             return await handler(request)
         client = client_address(request, trusted)
-        if in_networks(client, exempt):
+        if client in exempt:
             return await handler(request)
         wait = limiter.take((kind, client))
         if wait > 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from aiohttp import web
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from fedi_aid.web.keys import CONTEXT_KEY
+from fedi_aid.web.paths import is_inbox_post
 from fedi_aid.web.ui import (
     admin_blocks,
     admin_follows,
@@ -72,6 +74,20 @@ async def language_middleware(request: web.Request, handler: views.Handler) -> w
     return response
 
 
+def pages_middleware(storage: aiohttp_session.AbstractStorage) -> views.Handler:
+    """The session cookie and the language, for every request but deliveries to an inbox
+    (server to server: no cookies, no pages; the busiest route skips the work)."""
+    sessions = aiohttp_session.session_middleware(storage)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: views.Handler) -> web.StreamResponse:
+        if is_inbox_post(request.method, request.path):
+            return await handler(request)
+        return await sessions(request, functools.partial(language_middleware, handler=handler))
+
+    return middleware
+
+
 def form(handler: FormHandler) -> views.Handler:
     """A POST handler that runs only when the form's CSRF token matches the session's."""
 
@@ -107,8 +123,7 @@ def setup(app: web.Application) -> None:
         samesite="Lax",
         secure=settings.base_url.startswith("https://"),
     )
-    aiohttp_session.setup(app, storage)
-    app.middlewares.append(language_middleware)
+    app.middlewares.append(pages_middleware(storage))
     app[LIMITER_KEY] = LoginLimiter()
     environment(app)
     app.router.add_static("/static/", WEB_DIR / "static", name="static")
