@@ -17,9 +17,9 @@ from fedi_aid.clock import utcnow
 from fedi_aid.context import Context
 from fedi_aid.db import moderation as rows
 from fedi_aid.db.actors import find_actor_by_uri, find_remote_actor_by_handle, get_local_actor
-from fedi_aid.db.domains import is_domain_blocked
 from fedi_aid.db.errors import NotFound
 from fedi_aid.db.models import Domain
+from fedi_aid.domain_names import is_covered_by
 from fedi_aid.federation.webfinger import WebfingerError, parse_handle
 from fedi_aid.follows import FollowError, resolve_target
 from fedi_aid.local_actors import ensure_instance_actor
@@ -80,15 +80,19 @@ async def resolve_actor_uri(ctx: Context, ref: str) -> str:
 async def block_domain(
     ctx: Context, domain: str, *, group: str | None = None, reason: str = ""
 ) -> BlockResult:
-    """Refuse everything from `domain` (instance-wide), or only towards one group."""
+    """Refuse everything from `domain` and its subdomains (instance-wide), or only towards
+    one group."""
     domain = normalise_domain(domain)
-    if domain == ctx.settings.host:
-        raise ModerationError("this instance cannot block its own domain")
+    if is_covered_by(ctx.settings.host, domain):
+        raise ModerationError(
+            f"blocking {domain} would block this instance ({ctx.settings.host}) itself"
+        )
     group_id = await _group_id(ctx, group)
     now = utcnow()
     async with ctx.sessions.begin() as session:
         if group_id is None:
-            created = not await is_domain_blocked(session, domain)
+            existing = await session.get(Domain, domain)
+            created = existing is None or not existing.blocked
             await rows.set_domain_policy(session, domain, blocked=True, reason=reason)
             relations = await rows.follows_between(session, None, domain=domain)
             await rows.delete_follows(session, [f.id for f in relations])

@@ -183,3 +183,82 @@ async def test_flag_received_and_sent(make_instance, peer) -> None:
     assert flags[0]["content"] == "spam"
     async with a.ctx.sessions() as session:
         assert [r.uri for r in await list_reports(session, "outgoing")] == [sent["id"]]
+
+
+async def _signed_post_from(instance, actor_uri: str, private_pem: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    import json
+
+    import aiohttp
+
+    from tests import sigtools
+
+    inbox = f"{instance.base_url}/inbox"
+    activity = {
+        "@context": AS,
+        "id": f"{actor_uri}#follow-{uuid.uuid4()}",
+        "type": "Follow",
+        "actor": actor_uri,
+        "object": f"{instance.base_url}/users/riverside",
+    }
+    body = json.dumps(activity).encode()
+    headers = sigtools.cavage_sign(
+        "POST",
+        inbox,
+        key_id=f"{actor_uri}#main-key",
+        private_key_pem=private_pem,
+        body=body,
+        headers={"Content-Type": "application/activity+json"},
+    )
+    async with aiohttp.ClientSession() as http, http.post(inbox, data=body, headers=headers) as r:
+        return r.status, await r.text()
+
+
+async def test_a_domain_block_covers_its_subdomains(make_instance) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from fedi_aid.db.models import Actor, Follow
+    from fedi_aid.federation.keys import generate_key_pair
+
+    a = await make_instance()
+    group = await a.create_group("riverside")
+    now = datetime.now(UTC)
+    async with a.ctx.sessions.begin() as session:  # followers on a subdomain and a lookalike
+        for n, domain in enumerate(("social.spam.example", "spam.example:8443", "notspam.example")):
+            uri = f"https://{domain}/users/u{n}"
+            actor = Actor(
+                uri=uri,
+                type="Person",
+                local=False,
+                username=f"u{n}",
+                domain=domain,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(actor)
+            await session.flush()
+            follow = Follow(
+                uri=f"{uri}#f",
+                follower_id=actor.id,
+                followee_id=group.id,
+                state="accepted",
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(follow)
+
+    result = await block_domain(a.ctx, "spam.example")
+    assert result.follows_removed == 2
+    assert [f.follower.domain for f in await followers_of(a.ctx, "riverside")] == [
+        "notspam.example"
+    ]
+
+    # A fresh subdomain is refused before anything is fetched from it (it does not even
+    # resolve: a key fetch would fail with 401, not 403).
+    private_pem, _ = generate_key_pair()
+    status, text = await _signed_post_from(a, "https://new.spam.example/users/x", private_pem)
+    assert status == 403 and "blocked" in text
+    status, _ = await _signed_post_from(a, "https://notspam.example/users/x", private_pem)
+    assert status == 401
+
+    with pytest.raises(ModerationError, match="would block this instance"):
+        await block_domain(a.ctx, a.host.split(":")[0])

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from fedi_aid.db.models import Domain
+from fedi_aid.domain_names import covering_domains
 
 
 async def _get_or_create(session: AsyncSession, domain: str) -> Domain:
@@ -63,8 +64,10 @@ async def mark_domains_seen(connection: AsyncConnection, domains: Collection[str
 
 
 async def is_domain_blocked(session: AsyncSession, domain: str) -> bool:
-    result = await session.execute(select(Domain.blocked).where(Domain.domain == domain))
-    return bool(result.scalar_one_or_none())
+    """Blocked instance-wide, itself or by a block of a parent domain."""
+    covering = covering_domains(domain)
+    query = select(Domain.domain).where(Domain.domain.in_(covering), Domain.blocked.is_(True))
+    return (await session.execute(query.limit(1))).first() is not None
 
 
 async def list_unavailable_domains(session: AsyncSession) -> list[str]:

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedi_aid.db.dialect import insert_ignoring_duplicates
 from fedi_aid.db.models import Actor, Delivery, Domain, Follow
 from fedi_aid.db.models_moderation import Block, Report
+from fedi_aid.domain_names import covering_domains
 
 
 async def set_domain_policy(
@@ -37,8 +38,21 @@ async def set_domain_policy(
 
 
 async def is_domain_silenced(session: AsyncSession, domain: str) -> bool:
-    result = await session.execute(select(Domain.silenced).where(Domain.domain == domain))
-    return bool(result.scalar_one_or_none())
+    """Silenced, itself or by a silence of a parent domain."""
+    covering = covering_domains(domain)
+    query = select(Domain.domain).where(Domain.domain.in_(covering), Domain.silenced.is_(True))
+    return (await session.execute(query.limit(1))).first() is not None
+
+
+def on_domain(column: Any, domain: str) -> ColumnElement[bool]:
+    """COLUMN (a domain) is DOMAIN or one of its subdomains, with or without a port."""
+    pattern = domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(
+        column == domain,
+        column.like(f"{pattern}:%", escape="\\"),
+        column.like(f"%.{pattern}", escape="\\"),
+        column.like(f"%.{pattern}:%", escape="\\"),
+    )
 
 
 async def list_domain_policies(session: AsyncSession) -> Sequence[Domain]:
@@ -96,7 +110,7 @@ async def is_blocked(
     this_actor = (Block.kind == "actor") & (Block.target == actor_uri)
     matches = Block.group_id.is_(None) & this_actor
     if group_id is not None:
-        this_domain = (Block.kind == "domain") & (Block.target == domain)
+        this_domain = (Block.kind == "domain") & Block.target.in_(covering_domains(domain))
         matches = matches | ((Block.group_id == group_id) & (this_actor | this_domain))
     result = await session.execute(select(Block.id).where(matches).limit(1))
     return result.first() is not None
@@ -110,10 +124,12 @@ async def follows_between(
     domain: str | None = None,
 ) -> Sequence[Follow]:
     """Follows either way between local actors (all when local_ids is None) and the remote
-    actor `actor_uri` or every actor on `domain`."""
+    actor `actor_uri` or every actor on `domain` and its subdomains."""
     remote = select(Actor.id).where(Actor.local.is_(False))
     remote = (
-        remote.where(Actor.uri == actor_uri) if actor_uri else remote.where(Actor.domain == domain)
+        remote.where(Actor.uri == actor_uri)
+        if actor_uri
+        else remote.where(on_domain(Actor.domain, domain or ""))
     )
     remote_ids = remote.scalar_subquery()
     outgoing = Follow.followee_id.in_(remote_ids)
@@ -131,10 +147,10 @@ async def delete_follows(session: AsyncSession, ids: Sequence[int]) -> None:
 
 
 async def drop_pending_deliveries(session: AsyncSession, domain: str, now: datetime) -> int:
-    """Pending deliveries to a blocked domain will never be sent: mark them dead."""
+    """Pending deliveries to a blocked domain (and its subdomains) will never be sent."""
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.domain == domain, Delivery.state == "pending")
+        .where(on_domain(Delivery.domain, domain), Delivery.state == "pending")
         .values(state="dead", last_error="domain blocked", finished_at=now, locked_until=None)
     )
     return int(result.rowcount or 0)

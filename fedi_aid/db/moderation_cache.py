@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from fedi_aid.db import inbox_mirrors
 from fedi_aid.db.models import Domain
 from fedi_aid.db.models_moderation import Block
+from fedi_aid.domain_names import covering_domains
 
 # How long a block added by another process may go unnoticed. Reloading costs two small
 # queries, so this is kept short.
@@ -39,8 +40,10 @@ class ModerationSnapshot:
     unavailable_domains: set[str] = field(default_factory=set)
 
     def is_domain_blocked(self, domain: str) -> bool:
-        """As fedi_aid.db.domains.is_domain_blocked."""
-        return domain in self.blocked_domains
+        """As fedi_aid.db.domains.is_domain_blocked (a block covers subdomains)."""
+        return bool(self.blocked_domains) and any(
+            d in self.blocked_domains for d in covering_domains(domain)
+        )
 
     def is_blocked(self, actor_uri: str, domain: str, group_id: int | None = None) -> bool:
         """As fedi_aid.db.moderation.is_blocked."""
@@ -48,11 +51,9 @@ class ModerationSnapshot:
             return True
         if group_id is None or not self.group_blocks:
             return False
-        return (group_id, "actor", actor_uri) in self.group_blocks or (
-            group_id,
-            "domain",
-            domain,
-        ) in self.group_blocks
+        if (group_id, "actor", actor_uri) in self.group_blocks:
+            return True
+        return any((group_id, "domain", d) in self.group_blocks for d in covering_domains(domain))
 
 
 async def load_snapshot(session: AsyncSession) -> ModerationSnapshot:
