@@ -1,4 +1,5 @@
-"""Command line for moderation: block, unblock, silence, blocks, reports, report."""
+"""Command line for moderation: block, unblock, silence, blocks, reports, resolve-report,
+report."""
 
 from __future__ import annotations
 
@@ -191,18 +192,22 @@ async def blocks_cmd(obj: dict[str, Any], as_json: bool) -> None:
 
 @click.command("reports")
 @click.option("--sent", is_flag=True, help="Reports this instance sent, not received.")
+@click.option("--open", "open_only", is_flag=True, help="Only those not resolved yet.")
 @json_option
 @click.pass_obj
 @run_async
-async def reports_cmd(obj: dict[str, Any], sent: bool, as_json: bool) -> None:
+async def reports_cmd(obj: dict[str, Any], sent: bool, open_only: bool, as_json: bool) -> None:
     """Flag reports received from other instances (newest first)."""
     from fedi_aid.db.moderation import list_reports
 
     async def load(ctx: Context) -> list[dict[str, Any]]:
         async with ctx.sessions() as session:
-            reports = await list_reports(session, "outgoing" if sent else "incoming")
+            direction = "outgoing" if sent else "incoming"
+            reports = await list_reports(session, direction, open_only=open_only)
             return [
                 {
+                    "number": r.id,
+                    "resolved": r.resolved,
                     "id": r.uri,
                     "from": r.reporter_uri,
                     "about": list(r.targets),
@@ -219,12 +224,37 @@ async def reports_cmd(obj: dict[str, Any], sent: bool, as_json: bool) -> None:
         rows,
         lambda: (
             "\n".join(
-                f"{r['received'][:19]}  {r['domain']}  about {' '.join(r['about'])}: {r['comment']}"
+                f"#{r['number']} [{'resolved' if r['resolved'] else 'open'}] {r['received'][:19]}"
+                f"  {r['domain']}  about {' '.join(r['about'])}: {r['comment']}"
                 for r in rows
             )
             or "no reports"
         ),
     )
+
+
+@click.command("resolve-report")
+@click.argument("report_ref", metavar="NUMBER")
+@click.option("--reopen", is_flag=True, help="Mark it open again.")
+@json_option
+@click.pass_obj
+@run_async
+async def resolve_report_cmd(
+    obj: dict[str, Any], report_ref: str, reopen: bool, as_json: bool
+) -> None:
+    """Mark a received report as dealt with (NUMBER as `reports` lists it, or its Flag id)."""
+    from fedi_aid.db.moderation import find_report
+
+    async def mark(ctx: Context) -> dict[str, Any]:
+        async with ctx.sessions.begin() as session:
+            found = await find_report(session, report_ref.lstrip("#"))
+            if found is None:
+                raise ModerationError(f"no report {report_ref}; `fedi-aid reports` lists them")
+            found.resolved = not reopen
+            return {"number": found.id, "id": found.uri, "resolved": found.resolved}
+
+    row = await _moderate(obj, mark)
+    _emit(as_json, row, f"report #{row['number']} {'resolved' if row['resolved'] else 'reopened'}")
 
 
 @click.command("report")
@@ -243,5 +273,6 @@ async def report_cmd(
 
 
 def register(main: click.Group) -> None:
-    for command in (block_cmd, unblock_cmd, silence_cmd, blocks_cmd, reports_cmd, report_cmd):
+    commands = (block_cmd, unblock_cmd, silence_cmd, blocks_cmd, reports_cmd, report_cmd)
+    for command in (*commands, resolve_report_cmd):
         main.add_command(command)

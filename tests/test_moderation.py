@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 
 import pytest
+from click.testing import CliRunner
 
+from fedi_aid.cli import main
 from fedi_aid.db.moderation import list_reports
 from fedi_aid.follows import FollowError, followers_of, following_of
 from fedi_aid.moderation import (
@@ -184,10 +188,37 @@ async def test_flag_received_and_sent(make_instance, peer) -> None:
     async with a.ctx.sessions() as session:
         assert [r.uri for r in await list_reports(session, "outgoing")] == [sent["id"]]
 
+    # The admin deals with the received one from the command line.
+    [received] = json.loads((await _cli(a, "reports", "--open", "--json")).output)
+    assert (received["id"], received["resolved"]) == (flag["id"], False)
+    done = await _cli(a, "resolve-report", str(received["number"]))
+    assert done.output.strip() == f"report #{received['number']} resolved"
+    assert (await _cli(a, "reports", "--open")).output.strip() == "no reports"
+    assert "[resolved]" in (await _cli(a, "reports")).output
+    assert (await _cli(a, "resolve-report", flag["id"], "--reopen")).exit_code == 0
+    assert len(json.loads((await _cli(a, "reports", "--open", "--json")).output)) == 1
+    missing = await _cli(a, "resolve-report", "999")
+    assert missing.exit_code == 1 and "no report 999" in missing.output
+
+
+async def _cli(instance, *args: str):  # type: ignore[no-untyped-def]
+    """The command line, in-process, on this instance's database (click runs asyncio.run)."""
+    settings = instance.settings
+    env = {
+        "FEDI_AID_CONFIG": "",
+        "FEDI_AID_BASE_URL": settings.base_url,
+        "FEDI_AID_DATA_DIR": settings.data_dir,
+        "FEDI_AID_DATABASE_URL": settings.database_url,
+        "FEDI_AID_DATABASE_SCHEMA": settings.database_schema,
+        "FEDI_AID_DEVELOPMENT": "true",
+    }
+    runner = CliRunner()
+    return await asyncio.to_thread(
+        runner.invoke, main, list(args), obj={}, env=env, catch_exceptions=False
+    )
+
 
 async def _signed_post_from(instance, actor_uri: str, private_pem: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
-    import json
-
     import aiohttp
 
     from tests import sigtools

@@ -163,9 +163,22 @@ async def store_report(session: AsyncSession, **values: Any) -> bool:
 
 
 async def list_reports(
-    session: AsyncSession, direction: str | None = None, limit: int = 100
+    session: AsyncSession,
+    direction: str | None = None,
+    limit: int = 100,
+    *,
+    open_only: bool = False,
 ) -> Sequence[Report]:
     query = select(Report).order_by(Report.id.desc()).limit(limit)
     if direction:
         query = query.where(Report.direction == direction)
+    if open_only:
+        query = query.where(Report.resolved.is_(False))
     return (await session.execute(query)).scalars().all()
+
+
+async def find_report(session: AsyncSession, ref: str) -> Report | None:
+    """A report by its number (as `reports` lists it) or its Flag id."""
+    if ref.isdigit():
+        return await session.get(Report, int(ref))
+    return (await session.execute(select(Report).where(Report.uri == ref))).scalar_one_or_none()
