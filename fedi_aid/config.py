@@ -45,6 +45,8 @@ class Settings:
     delivery_max_age_hours: float = 48.0
     delivery_concurrency: int = 16
     delivery_backoff_seconds: float = 30.0  # first retry delay; doubles each try
+    # Sign large fan-outs partly in a helper process (only with more than one CPU).
+    delivery_signing_process: bool = True
     # A claimed job not finished within this time (its worker crashed) is taken over.
     job_lease_seconds: float = 120.0
     domain_unavailable_after_hours: float = 72.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from fedi_aid.db.engine import is_postgres
@@ -19,6 +19,14 @@ async def claim_due_deliveries(
 
     A crashed worker's claims expire with the lease and are taken over.
     """
+    return [row.id for row in await claim_due_rows(session, now, worker_id, limit, lease)]
+
+
+async def claim_due_rows(
+    session: AsyncSession, now: datetime, worker_id: str, limit: int, lease: timedelta
+) -> list[Row[tuple[int, int, str, str]]]:
+    """`claim_due_deliveries`, returning what sending needs: (id, activity_id, inbox, domain)
+    of each claimed row, in no particular order, without a second query."""
     unavailable = select(Domain.domain).where(Domain.unavailable.is_(True))
     due = (
         select(Delivery.id)
@@ -37,9 +45,27 @@ async def claim_due_deliveries(
         update(Delivery)
         .where(Delivery.id.in_(due.scalar_subquery()))
         .values(locked_until=now + lease, locked_by=worker_id)
-        .returning(Delivery.id)
+        .returning(Delivery.id, Delivery.activity_id, Delivery.inbox, Delivery.domain)
     )
-    return [row_id for (row_id,) in claimed]
+    return list(claimed.all())
+
+
+async def renew_claims(
+    session: AsyncSession, ids: Sequence[int], worker_id: str, until: datetime
+) -> None:
+    """Extend this worker's lease on deliveries it is still sending (a long batch to slow
+    peers must not be taken over, and sent twice, by another worker)."""
+    if ids:
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.locked_by == worker_id,
+                Delivery.state == "pending",
+            )
+            .values(locked_until=until)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def load_deliveries(session: AsyncSession, ids: Sequence[int]) -> Sequence[Delivery]:

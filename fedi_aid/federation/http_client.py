@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from yarl import URL
 
 from fedi_aid.config import Settings
 from fedi_aid.federation.keys import KeyRef
-from fedi_aid.federation.signatures import sign_request
+from fedi_aid.federation.signatures import UnsignedRequest, prepare_request, sign_request
 from fedi_aid.federation.ssrf import (
     FetchError,
     ForbiddenURL,
@@ -43,6 +44,7 @@ __all__ = [
     "GuardedResolver",
     "HttpClient",
     "HttpResponse",
+    "PreparedPost",
     "is_json_content_type",
     "parse_retry_after",
     "resolve_redirect",
@@ -109,19 +111,71 @@ def _host_of(url: str | URL) -> str:
     return host
 
 
-def _wire_url(url: str, *, allow_private: bool) -> URL:
+# A URL of this plain shape reads the same to urllib and yarl: ASCII only, no userinfo, no
+# backslash, no fragment, a lower-case name or bracketed IPv6 literal and a numeric port. For
+# such URLs the SSRF verdict of ``check_url`` depends only on the origin (group 1), so an
+# allowed origin is remembered and the next URL on it skips both checks. Anything else takes
+# the full path every time. The resolver still judges every address connected to.
+_PLAIN_URL = re.compile(
+    r"(https?://(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?)"
+    r"(?:[/?](?:%[0-9A-Fa-f]{2}|[A-Za-z0-9._~!$&'()*+,;=:@/?-])*)?",
+    re.ASCII,
+)
+_ALLOWED_ORIGINS_MAX = 4096
+
+
+def _wire_url(
+    url: str, *, allow_private: bool, allowed_origins: dict[str, None] | None = None
+) -> URL:
     """The URL as aiohttp will send it, after the SSRF check on both spellings.
 
     Checking yarl's canonical form too (not only the caller's string) means a parser
     disagreement between urllib and yarl cannot smuggle another host past the check.
+    ``allowed_origins`` caches origins of plain-shaped URLs that passed (see ``_PLAIN_URL``).
     """
+    origin = None
+    if allowed_origins is not None:
+        plain = _PLAIN_URL.fullmatch(url)
+        origin = plain.group(1) if plain is not None else None
+        if origin is not None and origin in allowed_origins:
+            return URL(url)
     check_url(url, allow_private=allow_private)
     try:
         wire = URL(url).with_fragment(None)
     except (ValueError, TypeError):
         raise ForbiddenURL(f"refused URL on {_host_of(url)}: it is malformed") from None
     check_url(str(wire), allow_private=allow_private)
+    if origin is not None and allowed_origins is not None:
+        if len(allowed_origins) >= _ALLOWED_ORIGINS_MAX:
+            allowed_origins.clear()
+        allowed_origins[origin] = None
     return wire
+
+
+def _failure(exc: BaseException, host: str) -> FetchError:
+    """The FetchError (or ForbiddenURL) for a request that raised ``exc``; names only the host."""
+    if isinstance(exc, TimeoutError):
+        # Before ClientError: aiohttp's ServerTimeoutError is both.
+        return FetchError(f"{host}: request timed out")
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return FetchError(f"{host}: cannot resolve the host name")
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return FetchError(f"{host}: TLS handshake or certificate check failed")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        reason = exc.os_error.strerror or type(exc.os_error).__name__
+        return FetchError(f"{host}: cannot connect ({reason})")
+    if isinstance(exc, aiohttp.InvalidURL):
+        return ForbiddenURL(f"refused URL on {host}: it is malformed")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return FetchError(f"{host}: server closed the connection")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return FetchError(f"{host}: response body incomplete or corrupt")
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return FetchError(f"{host}: invalid HTTP response ({exc.message})")
+    if isinstance(exc, aiohttp.ClientError):
+        return FetchError(f"{host}: request failed ({type(exc).__name__})")
+    strerror = exc.strerror if isinstance(exc, OSError) else None
+    return FetchError(f"{host}: network error ({strerror or type(exc).__name__})")
 
 
 def resolve_redirect(base_url: str, location: str, *, allow_private: bool) -> str:
@@ -132,6 +186,31 @@ def resolve_redirect(base_url: str, location: str, *, allow_private: bool) -> st
         raise ForbiddenURL(f"refused redirect from {_host_of(base_url)}: bad Location") from None
     check_url(target, allow_private=allow_private)
     return target
+
+
+@dataclass(frozen=True)
+class PreparedPost:
+    """A POST whose URL passed the SSRF check, not yet signed: `HttpClient.prepare_post`
+    makes it, `unsigned()` gives what to sign (just before sending: it holds the Date), and
+    `HttpClient.send_post` sends it with the signed headers."""
+
+    url: str
+    wire: URL
+    body: bytes
+    key: KeyRef
+    digest: str | None
+    content_type: str
+
+    def unsigned(self) -> UnsignedRequest:
+        """The headers and signing string as of now; ValueError when the key cannot sign."""
+        return prepare_request(
+            "POST",
+            str(self.wire),
+            key=self.key,
+            body=self.body,
+            digest=self.digest,
+            headers={"Content-Type": self.content_type, "Accept": ACTIVITY_ACCEPT},
+        )
 
 
 @dataclass
@@ -216,6 +295,8 @@ class HttpClient:
         self._owns_inner = resolver is None
         self._resolver: GuardedResolver | None = None
         self._session: aiohttp.ClientSession | None = None
+        # Origins whose plain-shaped URLs passed check_url (see _wire_url).
+        self._allowed_origins: dict[str, None] = {}
 
     async def start(self) -> None:
         if self._session is not None:
@@ -281,7 +362,7 @@ class HttpClient:
         current = url
         redirects = 0
         while True:
-            wire = _wire_url(current, allow_private=self.allow_private)
+            wire = self._checked(current)
             headers: dict[str, str] = {"Accept": accept}
             if sign_with is not None:
                 headers = self._sign("GET", str(wire), sign_with, headers=headers)
@@ -335,18 +416,36 @@ class HttpClient:
         FetchError(status=None) on network errors and timeouts. A response body over the
         cap is truncated rather than failing: the delivery itself has already happened.
         """
-        wire = _wire_url(url, allow_private=self.allow_private)
-        headers = self._sign(
-            "POST",
-            str(wire),
-            sign_with,
-            body=body,
-            digest=digest,
-            headers={"Content-Type": content_type, "Accept": ACTIVITY_ACCEPT},
+        prepared = self.prepare_post(
+            url, body, sign_with=sign_with, digest=digest, content_type=content_type
         )
-        return await self._send("POST", url, wire, headers=headers, data=body, follow=False)
+        return await self.send_post(prepared, prepared.unsigned().sign())
+
+    def prepare_post(
+        self,
+        url: str,
+        body: bytes,
+        *,
+        sign_with: KeyRef,
+        digest: str | None = None,
+        content_type: str = "application/activity+json",
+    ) -> PreparedPost:
+        """``post`` up to the signature, so that it can be made elsewhere; ForbiddenURL for a
+        refused URL."""
+        return PreparedPost(url, self._checked(url), body, sign_with, digest, content_type)
+
+    async def send_post(self, prepared: PreparedPost, headers: Mapping[str, str]) -> HttpResponse:
+        """Send a prepared POST with its signed ``headers`` (from ``prepared.unsigned()``)."""
+        return await self._send(
+            "POST", prepared.url, prepared.wire, headers=headers, data=prepared.body, follow=False
+        )
 
     # ---- internals ------------------------------------------------------------------
+
+    def _checked(self, url: str) -> URL:
+        return _wire_url(
+            url, allow_private=self.allow_private, allowed_origins=self._allowed_origins
+        )
 
     @staticmethod
     def _sign(
@@ -374,7 +473,6 @@ class HttpClient:
         if self._session is None:
             await self.start()
         assert self._session is not None
-        host = _host_of(wire)
         try:
             async with self._session.request(
                 method, wire, headers=headers, data=data, allow_redirects=False
@@ -382,43 +480,26 @@ class HttpClient:
                 if follow and resp.status in REDIRECT_STATUSES and "Location" in resp.headers:
                     body = b""  # a redirect's body is never used; don't read it
                 else:
-                    body = await self._read_body(resp, host, truncate=not follow)
-                log.debug("%s %s -> %s", method, host, resp.status)
+                    body = await self._read_body(resp, wire, truncate=not follow)
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("%s %s -> %s", method, _host_of(wire), resp.status)
                 return HttpResponse(status=resp.status, headers=resp.headers, body=body, url=url)
         except FetchError:
             raise
-        except TimeoutError:
-            # Before ClientError: aiohttp's ServerTimeoutError is both.
-            raise FetchError(f"{host}: request timed out") from None
-        except aiohttp.ClientConnectorDNSError:
-            raise FetchError(f"{host}: cannot resolve the host name") from None
-        except aiohttp.ClientSSLError:
-            raise FetchError(f"{host}: TLS handshake or certificate check failed") from None
-        except aiohttp.ClientConnectorError as exc:
-            reason = exc.os_error.strerror or type(exc.os_error).__name__
-            raise FetchError(f"{host}: cannot connect ({reason})") from None
-        except aiohttp.InvalidURL:
-            raise ForbiddenURL(f"refused URL on {host}: it is malformed") from None
-        except aiohttp.ServerDisconnectedError:
-            raise FetchError(f"{host}: server closed the connection") from None
-        except aiohttp.ClientPayloadError:
-            raise FetchError(f"{host}: response body incomplete or corrupt") from None
-        except aiohttp.ClientResponseError as exc:
-            raise FetchError(f"{host}: invalid HTTP response ({exc.message})") from None
-        except aiohttp.ClientError as exc:
-            raise FetchError(f"{host}: request failed ({type(exc).__name__})") from None
-        except OSError as exc:
-            raise FetchError(
-                f"{host}: network error ({exc.strerror or type(exc).__name__})"
-            ) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise _failure(exc, _host_of(wire)) from None
 
-    async def _read_body(self, resp: aiohttp.ClientResponse, host: str, *, truncate: bool) -> bytes:
+    async def _read_body(self, resp: aiohttp.ClientResponse, wire: URL, *, truncate: bool) -> bytes:
         """Read at most max_response_bytes; over that, FetchError (or truncate when asked)."""
         cap = self.settings.max_response_bytes
         declared = resp.content_length
         if declared is not None and declared > cap and not truncate:
             resp.close()  # drop the connection instead of draining the body
-            raise FetchError(f"{host}: response too large ({declared} bytes, limit {cap})")
+            raise FetchError(
+                f"{_host_of(wire)}: response too large ({declared} bytes, limit {cap})"
+            )
+        if declared is not None and declared <= cap:
+            return await resp.read()  # the usual small answer: no chunk loop
         chunks: list[bytes] = []
         total = 0
         async for chunk in resp.content.iter_chunked(_CHUNK_SIZE):
@@ -427,7 +508,7 @@ class HttpClient:
                 if truncate:
                     chunks.append(chunk[: cap - total])
                     break
-                raise FetchError(f"{host}: response too large (over {cap} bytes)")
+                raise FetchError(f"{_host_of(wire)}: response too large (over {cap} bytes)")
             total += len(chunk)
             chunks.append(chunk)
         return b"".join(chunks)

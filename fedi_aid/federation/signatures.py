@@ -20,6 +20,7 @@ import email.utils
 import functools
 import hashlib
 import hmac
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,16 +30,19 @@ from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from fedi_aid.federation.keys import KeyRef, load_private_key, load_public_key
 
 __all__ = [
     "ParsedSignature",
     "SignatureError",
+    "UnsignedRequest",
     "content_digest_header",
     "digest_header",
     "parse_signature",
+    "prepare_request",
+    "rsa_sha256",
     "sign_request",
     "sign_request_rfc9421",
     "verify_signature",
@@ -179,7 +183,13 @@ def _utc(now: datetime | None) -> datetime:
 
 
 def _http_date(now: datetime) -> str:
-    return email.utils.format_datetime(now, usegmt=True)
+    # The header has whole seconds, and a fan-out signs many requests in each one.
+    return _http_date_of_second(math.floor(now.timestamp()))
+
+
+@functools.lru_cache(maxsize=4)
+def _http_date_of_second(seconds: int) -> str:
+    return email.utils.format_datetime(datetime.fromtimestamp(seconds, UTC), usegmt=True)
 
 
 def _duration(seconds: float) -> str:
@@ -803,8 +813,10 @@ class _CavageSigner:
         self._template_head = f'keyId="{key_id}",algorithm="rsa-sha256",signature="'
         self._template_tail = f'",headers="{" ".join(covered)}"'
 
-    def sign(self, values: Mapping[str, str], *, method: str, request_target: str) -> str:
-        """The Signature header value; `values` holds the covered headers, lower-case names."""
+    def signing_string(
+        self, values: Mapping[str, str], *, method: str, request_target: str
+    ) -> bytes:
+        """The bytes to sign; `values` holds the covered headers, lower-case names."""
         lines = []
         for name in self.covered:
             if name == "(request-target)":
@@ -812,9 +824,24 @@ class _CavageSigner:
             else:
                 lines.append(f"{name}: {values[name]}")
         # ASCII, as on the wire; a non-ASCII value raises UnicodeEncodeError (a ValueError).
-        data = "\n".join(lines).encode("ascii")
-        raw = self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        return "\n".join(lines).encode("ascii")
+
+    def raw_signature(self, data: bytes) -> bytes:
+        return rsa_sha256(self._key, data)
+
+    def header(self, raw: bytes) -> str:
+        """The Signature header value around a raw RSA signature."""
         return self._template_head + base64.b64encode(raw).decode("ascii") + self._template_tail
+
+    def sign(self, values: Mapping[str, str], *, method: str, request_target: str) -> str:
+        """The Signature header value; `values` holds the covered headers, lower-case names."""
+        data = self.signing_string(values, method=method, request_target=request_target)
+        return self.header(self.raw_signature(data))
+
+
+def rsa_sha256(key: rsa.RSAPrivateKey, data: bytes) -> bytes:
+    """The raw RSASSA-PKCS1-v1_5 SHA-256 signature draft-cavage `rsa-sha256` uses."""
+    return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
 
 @functools.lru_cache(maxsize=1024)
@@ -822,6 +849,59 @@ def _cavage_signer(key_id: str, private_key_pem: str, covered: tuple[str, ...]) 
     # One signer per key and header list; the key itself is parsed once (keys.load_private_key
     # is memoised too), since loading a PEM key costs tens of milliseconds.
     return _CavageSigner(key_id, private_key_pem, covered)
+
+
+class UnsignedRequest:
+    """A draft-cavage request with everything but its signature: sign now, or elsewhere.
+
+    `data` is the signing string. `sign()` signs in this process; `signed(raw)` takes a
+    signature made elsewhere over `data` with `key` (e.g. in a signing process).
+    """
+
+    __slots__ = ("_signer", "data", "headers", "key")
+
+    def __init__(
+        self, key: KeyRef, signer: _CavageSigner, headers: dict[str, str], data: bytes
+    ) -> None:
+        self.key = key
+        self.headers = headers
+        self.data = data
+        self._signer = signer
+
+    def signed(self, raw: bytes) -> dict[str, str]:
+        """Every header to send, with the Signature made from `raw`."""
+        result = dict(self.headers)
+        result["Signature"] = self._signer.header(raw)
+        return result
+
+    def sign(self) -> dict[str, str]:
+        return self.signed(self._signer.raw_signature(self.data))
+
+
+def prepare_request(
+    method: str,
+    url: str,
+    *,
+    key: KeyRef,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+    digest: str | None = None,
+) -> UnsignedRequest:
+    """Everything `sign_request` does except the RSA operation; ValueError on a bad key or URL."""
+    _check_key_id(key.key_id)
+    target, result = _base_headers(url, headers, now)
+    covered: tuple[str, ...] = ("(request-target)", "host", "date")
+    signable = {"host": result["Host"], "date": result["Date"]}
+    if body is not None:
+        result["Digest"] = digest or digest_header(body)
+        signable["digest"] = result["Digest"]
+        covered += ("digest",)
+    signer = _cavage_signer(key.key_id, key.private_key_pem, covered)
+    data = signer.signing_string(
+        signable, method=method.upper(), request_target=target.request_target
+    )
+    return UnsignedRequest(key, signer, result, data)
 
 
 def sign_request(
@@ -839,19 +919,9 @@ def sign_request(
     The result holds `headers` plus Host, Date, Digest (when there is a body; pass a
     precomputed `digest` to reuse it across inboxes) and Signature.
     """
-    _check_key_id(key.key_id)
-    target, result = _base_headers(url, headers, now)
-    covered: tuple[str, ...] = ("(request-target)", "host", "date")
-    signable = {"host": result["Host"], "date": result["Date"]}
-    if body is not None:
-        result["Digest"] = digest or digest_header(body)
-        signable["digest"] = result["Digest"]
-        covered += ("digest",)
-    signer = _cavage_signer(key.key_id, key.private_key_pem, covered)
-    result["Signature"] = signer.sign(
-        signable, method=method.upper(), request_target=target.request_target
-    )
-    return result
+    return prepare_request(
+        method, url, key=key, body=body, headers=headers, now=now, digest=digest
+    ).sign()
 
 
 def sign_request_rfc9421(
