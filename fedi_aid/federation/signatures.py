@@ -489,7 +489,12 @@ def _sf_inner_list(items: Iterable[_SFItem], params: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- draft-cavage
 
 
-_CAVAGE_PARAM = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*("(?:[^"\\]|\\.)*"|[^",\s]*)\s*')
+# The quoted string as "unrolled loop" (runs of plain characters, then one escape): the same
+# language as "(?:[^"\\]|\\.)*", without a regex step per character (a base64 signature is 344).
+_CAVAGE_PARAM = re.compile(
+    r'\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*("[^"\\]*(?:\\.[^"\\]*)*"|[^",\s]*)\s*'
+)
+_ESCAPED = re.compile(r"\\(.)")
 
 
 def _parse_cavage_params(value: str) -> dict[str, str]:
@@ -502,7 +507,9 @@ def _parse_cavage_params(value: str) -> dict[str, str]:
             raise _Malformed("Signature header is malformed")
         name, raw = match.group(1).lower(), match.group(2)
         if raw.startswith('"'):
-            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+            raw = raw[1:-1]
+            if "\\" in raw:
+                raw = _ESCAPED.sub(r"\1", raw)
         params[name] = raw
         pos = match.end()
         if pos < len(value):
