@@ -3,6 +3,7 @@
 #   nginx             the reverse-proxy test
 #   chromium          the browser tests of the web interface (Debian's build, driven by Playwright)
 #   fonts-lohit-deva  a Devanagari font, so Hindi pages render in Chromium
+#   wrk               the HTTP load generator of bench/, whose smoke run is part of the suite
 # Without root or apt the tests that need a missing package skip and say why.
 set -u
 missing=""
@@ -14,6 +15,9 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 if ! dpkg -s fonts-lohit-deva >/dev/null 2>&1 && ! dpkg -s fonts-noto-core >/dev/null 2>&1; then
     missing="$missing fonts-lohit-deva"
+fi
+if ! command -v wrk >/dev/null 2>&1; then
+    missing="$missing wrk"
 fi
 if [ -z "$missing" ]; then
     exit 0
