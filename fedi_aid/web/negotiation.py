@@ -2,7 +2,8 @@
 
 from aiohttp import web
 
+from fedi_aid.web import paths
+
 
 def wants_activity_json(request: web.Request) -> bool:
-    accept = request.headers.get("Accept", "").lower()
-    return "application/activity+json" in accept or "application/ld+json" in accept
+    return paths.wants_activity_json(request.headers.get("Accept", ""))

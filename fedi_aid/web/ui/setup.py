@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from fedi_aid.web.keys import CONTEXT_KEY
-from fedi_aid.web.paths import is_inbox_post
+from fedi_aid.web.paths import is_federation_request
 from fedi_aid.web.ui import (
     admin_blocks,
     admin_follows,
@@ -75,13 +75,14 @@ async def language_middleware(request: web.Request, handler: views.Handler) -> w
 
 
 def pages_middleware(storage: aiohttp_session.AbstractStorage) -> views.Handler:
-    """The session cookie and the language, for every request but deliveries to an inbox
-    (server to server: no cookies, no pages; the busiest route skips the work)."""
+    """The session cookie and the language, for every request but those of other servers
+    (inbox deliveries, actor and WebFinger fetches: no cookies, no pages; the busiest routes
+    skip the work)."""
     sessions = aiohttp_session.session_middleware(storage)
 
     @web.middleware
     async def middleware(request: web.Request, handler: views.Handler) -> web.StreamResponse:
-        if is_inbox_post(request.method, request.path):
+        if is_federation_request(request.method, request.path, request.headers.get("Accept", "")):
             return await handler(request)
         return await sessions(request, functools.partial(language_middleware, handler=handler))
 
