@@ -221,13 +221,17 @@ def _check_date_header(headers: Mapping[str, str], now: datetime, max_skew: int)
     value = headers.get("date")
     if value is None:
         raise SignatureError("Date header is missing")
+    _check_time("Date header", _http_date_value(value), now, max_skew)
+
+
+@functools.lru_cache(maxsize=256)
+def _http_date_value(value: str) -> datetime:
+    """A Date header's moment, memoised: the requests of one second carry the same string."""
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         raise _Malformed("Date header is not a valid HTTP date") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    _check_time("Date header", when, now, max_skew)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def _timestamp(value: Any, what: str) -> datetime:
@@ -270,6 +274,10 @@ class _Target:
 
     @classmethod
     def from_url(cls, url: str) -> _Target:
+        return _target_of(url)
+
+    @classmethod
+    def parse(cls, url: str) -> _Target:
         try:
             parts = urlsplit(url)
             port = parts.port
@@ -292,6 +300,12 @@ class _Target:
     @property
     def uri(self) -> str:
         return f"{self.scheme}://{self.authority}{self.request_target}"
+
+
+@functools.lru_cache(maxsize=256)
+def _target_of(url: str) -> _Target:
+    """Memoised: an inbox receives at a handful of URLs, over and over."""
+    return _Target.parse(url)
 
 
 # --------------------------------------------------------------------------- structured fields
