@@ -134,3 +134,23 @@ def fedi_cli(tmp_path: Any, database_for: Callable[[str], tuple[str, str]]) -> C
         )
 
     return run
+
+
+@pytest.fixture
+async def make_peer() -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """Start a Mastodon-shaped peer (tests/peers.py) with the named actors; stopped afterwards."""
+    from tests.peers import MastodonPeer
+
+    started: list[MastodonPeer] = []
+
+    async def factory(*names: str) -> MastodonPeer:
+        peer = MastodonPeer()
+        for name in names:
+            peer.add_actor(name)
+        await peer.start()
+        started.append(peer)
+        return peer
+
+    yield factory
+    for peer in started:
+        await peer.stop()

@@ -9,16 +9,11 @@ from sqlalchemy import select
 
 from fedi_aid.db.models_pledges import Notification
 from tests.harness import settle
-from tests.peers import MastodonPeer
 
 
 @pytest.fixture
-async def peer():  # type: ignore[no-untyped-def]
-    peer = MastodonPeer()
-    peer.add_actor("alice")
-    await peer.start()
-    yield peer
-    await peer.stop()
+async def peer(make_peer: Any) -> Any:
+    return await make_peer("alice")
 
 
 async def notifications(instance: Any) -> list[tuple[str, str, str]]:

@@ -38,13 +38,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture
-async def peer():  # type: ignore[no-untyped-def]
-    peer = MastodonPeer()
-    peer.add_actor("alice")
-    peer.add_actor("mallory")
-    await peer.start()
-    yield peer
-    await peer.stop()
+async def peer(make_peer: Any) -> Any:
+    return await make_peer("alice", "mallory")
 
 
 async def _follow(peer: MastodonPeer, instance: Any, name: str = "alice") -> tuple[int, str]:

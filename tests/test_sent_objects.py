@@ -10,19 +10,13 @@ import pytest
 
 from tests import sigtools
 from tests.harness import settle
-from tests.peers import MastodonPeer
 
 AP = "application/activity+json"
 
 
 @pytest.fixture
-async def peer():  # type: ignore[no-untyped-def]
-    peer = MastodonPeer()
-    peer.add_actor("alice")
-    peer.add_actor("bob")
-    await peer.start()
-    yield peer
-    await peer.stop()
+async def peer(make_peer: Any) -> Any:
+    return await make_peer("alice", "bob")
 
 
 async def fetch(url: str, actor: Any = None) -> tuple[int, Any]:
