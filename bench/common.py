@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import platform
+import random
 import shutil
 import signal
 import socket
@@ -203,8 +204,31 @@ def report(name: str, figures: Sequence[Figure], mode: Mode, **extra: Any) -> No
 # --------------------------------------------------------------------------- processes
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port that is free now, below the kernel's ephemeral range.
+
+    A port the kernel hands out for bind(0) is an ephemeral one: between this call and the
+    server's own bind, an outgoing connection (wrk's, a client's) may take it as its local port,
+    and the server then fails with "address already in use". Below the range only listeners
+    compete, and the port is checked free.
+    """
+    low = _ephemeral_low()
+    for _ in range(500):
+        port = random.randint(max(1024, low - 12000), low - 1)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:  # a crowded machine: take what the kernel gives
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 from aiohttp import web
 
+from bench.common import free_port
 from fedi_aid.app import create_app
 from fedi_aid.config import Settings, load_settings
 from fedi_aid.context import Context
@@ -16,12 +16,6 @@ from fedi_aid.delivery.worker import run_once as deliver_once
 from fedi_aid.follows import follow
 from fedi_aid.inbox.process import process_inbox_once
 from fedi_aid.local_actors import create_local_actor
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Instance:
