@@ -18,12 +18,13 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 from mastodon import Mastodon, MastodonAPIError
+from sqlalchemy import select
 
 from fedi_aid.accounts import create_user
 from fedi_aid.aid.pledge_actions import pledge_locally
 from fedi_aid.db.aid_items import ItemFilter, list_items
 from fedi_aid.db.follows import list_following
-from fedi_aid.db.models import AidItemRow
+from fedi_aid.db.models import AidItemRow, InboxItem
 from tests.harness import Instance, settle
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
@@ -143,6 +144,18 @@ async def test_mastodon_py_posts_a_need_follows_a_remote_group_and_reads_its_nee
 
     favourited = await call(client.status_favourite, home[0]["id"])
     assert favourited["favourited"] is True and favourited["favourites_count"] == 1
+    await call(client.status_favourite, home[0]["id"])  # a repeat sends nothing more
+    await settle(a, b)
+    alice_uri = (await a.actor("alice")).uri
+    [like] = await _received(b, "Like")
+    assert (like["actor"], like["object"]) == (alice_uri, need.uri)
+    await call(client.status_unfavourite, home[0]["id"])
+    await settle(a, b)
+    [undo] = await _received(b, "Undo")
+    assert undo["object"]["id"] == like["id"] and undo["object"]["type"] == "Like"
+    await call(client.status_favourite, posted["id"])  # our own need: nothing leaves
+    await settle(a, b)
+    assert len(await _received(b, "Like")) == 1
     boosted = await call(client.status_reblog, home[0]["id"])
     assert boosted["reblog"]["id"] == home[0]["id"] and boosted["account"]["acct"] == "alice"
     await call(client.status_unreblog, home[0]["id"])
@@ -150,6 +163,13 @@ async def test_mastodon_py_posts_a_need_follows_a_remote_group_and_reads_its_nee
     await settle(a, b)
     [relation] = await call(client.account_relationships, group["id"])
     assert relation["following"] is False
+
+
+async def _received(instance: Instance, type_: str) -> list[dict[str, Any]]:
+    """The activities of a type that reached an instance's inboxes (stored, signed, verified)."""
+    async with instance.ctx.sessions() as session:
+        rows = await session.execute(select(InboxItem.body).where(InboxItem.type == type_))
+        return [body for (body,) in rows]
 
 
 async def test_pagination_scoped_and_revoked_tokens_and_error_shapes(make_instance) -> None:

@@ -185,9 +185,11 @@ async def favourite(request: web.Request, ctx: Context, caller: Caller) -> web.R
     async with ctx.sessions.begin() as session:
         row = await _original(session, caller, request.match_info["id"])
         statement = insert_ignoring_duplicates(session, Favourite, ["user_id", "status_id"])
-        await session.execute(
+        added = await session.execute(
             statement.values(user_id=user.id, status_id=row.id, created_at=utcnow())
         )
+        if added.rowcount:  # a new favourite, not a repeat: tell the author's instance
+            await _federate_like(session, ctx, user, row, undo=False)
         return json_response(await _render(session, ctx, caller, row))
 
 
@@ -196,10 +198,51 @@ async def unfavourite(request: web.Request, ctx: Context, caller: Caller) -> web
     user = caller.need_user()
     async with ctx.sessions.begin() as session:
         row = await _original(session, caller, request.match_info["id"])
+        await _federate_like(session, ctx, user, row, undo=True)
         await session.execute(
             delete(Favourite).where(Favourite.user_id == user.id, Favourite.status_id == row.id)
         )
         return json_response(await _render(session, ctx, caller, row))
+
+
+async def _federate_like(
+    session: AsyncSession, ctx: Context, user: User, status: ApiStatus, *, undo: bool
+) -> None:
+    """A favourite of a remote group's need or offer is a `Like` to its instance (Mastodon
+    counts it); taking it back is `Undo{Like}`. Favourites of our own posts stay local."""
+    item = await session.get(AidItemRow, status.aid_item_id) if status.aid_item_id else None
+    inbox = inbox_of(item.group) if item is not None and not item.group.local else None
+    favourite_id = (
+        await session.execute(
+            select(Favourite.id).where(
+                Favourite.user_id == user.id, Favourite.status_id == status.id
+            )
+        )
+    ).scalar_one_or_none()
+    if item is None or inbox is None or favourite_id is None:
+        return
+    person = await person_of(session, user)
+    # Mastodon's own Like ids are `<actor>#likes/<n>`: one per favourite, never fetched.
+    like = {
+        "@context": AS_CONTEXT,
+        "id": f"{person.uri}#likes/{favourite_id}",
+        "type": "Like",
+        "actor": person.uri,
+        "object": item.uri,
+        "to": [item.group.uri],
+    }
+    if undo:
+        like.pop("@context")
+        like = {
+            "@context": AS_CONTEXT,
+            "id": ctx.urls.activity("undo"),
+            "type": "Undo",
+            "actor": person.uri,
+            "to": [item.group.uri],
+            "object": like,
+        }
+    await queue_activity(session, person, like, [inbox])
+    ctx.wake_workers()
 
 
 def _announce(uri: str, person: Actor, object_uri: str) -> dict[str, Any]:
