@@ -42,9 +42,10 @@ async def test_a_change_by_another_process_shows_when_the_ttl_runs_out(make_inst
     await a.create_group("riverside")
     url = f"{a.base_url}/users/riverside"
     await get_json(url, AP)
-    # A Core UPDATE is what the flush listener cannot see, like a write by the CLI.
-    async with a.ctx.sessions.begin() as session:
-        await session.execute(
+    # A write outside any ORM session is what the change counters cannot see, like one made
+    # by the CLI in another process.
+    async with a.ctx.engine.begin() as connection:
+        await connection.execute(
             update(Actor).where(Actor.username == "riverside").values(summary="<p>changed</p>")
         )
     _, cached = await get_json(url, AP)

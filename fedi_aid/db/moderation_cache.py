@@ -3,7 +3,7 @@ and which domains are marked unavailable.
 
 A snapshot of those rows is read in one go and kept for at most TTL_SECONDS. A change made in
 this process (CLI command run in-process, web admin, the delivery worker marking a domain
-unavailable) is seen at once: fedi_aid.db.inbox_mirrors moves a counter and the next check
+unavailable) is seen at once: fedi_aid.db.change_counters moves a counter and the next check
 reloads. A change made by another process (`fedi-aid block` on the command line) is honoured
 at the latest TTL_SECONDS after it was committed.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from fedi_aid.db import inbox_mirrors
+from fedi_aid.db import change_counters
 from fedi_aid.db.models import Domain
 from fedi_aid.db.models_moderation import Block
 from fedi_aid.domain_names import covering_domains
@@ -104,7 +104,7 @@ class ModerationCache:
         snapshot = self._snapshot
         if (
             snapshot is not None
-            and self._generation == inbox_mirrors.generation(inbox_mirrors.MODERATION)
+            and self._generation == change_counters.generation(change_counters.MODERATION)
             and self.clock() - self._loaded_at < self.ttl
         ):
             return snapshot
@@ -116,7 +116,7 @@ class ModerationCache:
             return snapshot
         # One reload at a time: concurrent callers share it, unless a change was counted
         # after it started (then its rows may predate the change).
-        generation = inbox_mirrors.generation(inbox_mirrors.MODERATION)
+        generation = change_counters.generation(change_counters.MODERATION)
         loading = self._loading
         if (
             loading is None

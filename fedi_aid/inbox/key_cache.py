@@ -4,7 +4,7 @@ Only a key that has just verified a signature is remembered, so a hit skips the 
 lookup of fetch_key_owner but never the RSA check itself. An entry lives for
 `min(key_cache_seconds, MAX_AGE_SECONDS)`: the actors table stays the key cache shared by all
 processes, and this one only saves the round trip to it. A change made in this process to an
-actor's key, or its deletion, empties the cache at once (fedi_aid.db.inbox_mirrors); the same
+actor's key, or its deletion, empties the cache at once (fedi_aid.db.change_counters); the same
 change made by another process (a separate worker handling Update or Delete of the actor) is
 seen within MAX_AGE_SECONDS. A signature that does not verify with the remembered key goes
 the old way (database, then a refetch), as if nothing was remembered.
@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from fedi_aid.db import inbox_mirrors
+from fedi_aid.db import change_counters
 from fedi_aid.db.models import Actor
 
 MAX_AGE_SECONDS = 60.0
@@ -34,11 +34,11 @@ class KeyCache:
         self.max_entries = max_entries
         self.clock = clock
         self._entries: OrderedDict[str, tuple[Actor, float]] = OrderedDict()
-        self._generation = inbox_mirrors.generation(inbox_mirrors.ACTOR_KEYS)
+        self._generation = change_counters.generation(change_counters.ACTOR_KEYS)
 
     def get(self, key_id: str) -> Actor | None:
         """The owner of a key that verified a signature recently, or None."""
-        generation = inbox_mirrors.generation(inbox_mirrors.ACTOR_KEYS)
+        generation = change_counters.generation(change_counters.ACTOR_KEYS)
         if generation != self._generation:
             self._entries.clear()
             self._generation = generation
@@ -55,7 +55,10 @@ class KeyCache:
 
     def put(self, key_id: str, owner: Actor, generation: int) -> None:
         """Remember `owner` for `key_id`; `generation` is the counter read before its lookup."""
-        if generation != inbox_mirrors.generation(inbox_mirrors.ACTOR_KEYS) or self.max_age <= 0:
+        if (
+            generation != change_counters.generation(change_counters.ACTOR_KEYS)
+            or self.max_age <= 0
+        ):
             return  # the actor may have changed since it was read
         if generation != self._generation:
             self._entries.clear()

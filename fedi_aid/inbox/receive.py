@@ -26,7 +26,7 @@ from fedi_aid.activitypub.normalize import host_of, id_of, normalize
 from fedi_aid.activitypub.validate import ValidationError, validate, validate_incoming
 from fedi_aid.activitypub.vocab import ACCEPTED_INBOUND_TYPES
 from fedi_aid.context import Context
-from fedi_aid.db import inbox_mirrors
+from fedi_aid.db import change_counters
 from fedi_aid.db.actors import find_actor_by_uri
 from fedi_aid.db.aid_items import find_item_by_uri
 from fedi_aid.db.models import Actor
@@ -125,12 +125,12 @@ async def verify_request_signature(
             return remembered
         except SignatureError:
             pass  # a rotated key, perhaps: the database and then the sender know better
-    generation = inbox_mirrors.generation(inbox_mirrors.ACTOR_KEYS)
+    generation = change_counters.generation(change_counters.ACTOR_KEYS)
     owner = await _key_owner(ctx, parsed, refresh=False)
     try:
         verify_signature(parsed, owner.public_key_pem or "")
     except SignatureError:
-        generation = inbox_mirrors.generation(inbox_mirrors.ACTOR_KEYS)
+        generation = change_counters.generation(change_counters.ACTOR_KEYS)
         owner = await _key_owner(ctx, parsed, refresh=True)
         try:
             verify_signature(parsed, owner.public_key_pem or "")

@@ -2,7 +2,7 @@
 
 An actor or WebFinger GET is the request a federation makes most, and rendering it means a
 database round trip; here it is a dictionary lookup. An entry is dropped when this process
-changes a local actor (db.actor_changes) or after `ttl` seconds, which bounds how long a change
+changes a local actor (db.change_counters) or after `ttl` seconds, which bounds how long a change
 made by another process (the CLI, a second web process) stays unseen.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from fedi_aid.db import actor_changes
+from fedi_aid.db import change_counters
 
 DEFAULT_TTL_SECONDS = 5.0
 MAX_ENTRIES = 4096
@@ -43,13 +43,16 @@ class DocumentCache:
     @staticmethod
     def stamp() -> int:
         """Take before reading what a document is rendered from; hand it to `remember`."""
-        return actor_changes.generation()
+        return change_counters.generation(change_counters.LOCAL_ACTORS)
 
     def get(self, key: str) -> CachedDocument | None:
         entry = self.entries.get(key)
         if entry is None:
             return None
-        if entry.generation != actor_changes.generation() or entry.expires <= self.clock():
+        if (
+            entry.generation != change_counters.generation(change_counters.LOCAL_ACTORS)
+            or entry.expires <= self.clock()
+        ):
             del self.entries[key]
             return None
         return entry

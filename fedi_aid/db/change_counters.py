@@ -1,7 +1,8 @@
-"""Counters that move whenever this process changes rows the inbox mirrors in memory.
+"""Counters that move whenever this process changes rows that are mirrored in memory.
 
 The inbox answers its checks from memory (fedi_aid.db.moderation_cache for blocks and domain
-health, fedi_aid.inbox.key_cache for verified keys). Each cache remembers the counter it was
+health, fedi_aid.inbox.key_cache for verified keys), and actor and WebFinger GETs are served
+from rendered bytes (fedi_aid.web.document_cache). Each cache remembers the counter it was
 filled at and refills once the counter moved, so a change made in this process counts at once.
 Changes made by another process (the CLI, a separate worker) are not seen here: each cache
 also has a short TTL for those.
@@ -24,9 +25,10 @@ from fedi_aid.db.models_moderation import Block
 
 MODERATION = "moderation"  # domains.blocked / .unavailable, moderation_blocks
 ACTOR_KEYS = "actor_keys"  # an actor's key changed or the actor was deleted
+LOCAL_ACTORS = "local_actors"  # anything about a local actor (its published document)
 
-_generations: dict[str, int] = {MODERATION: 0, ACTOR_KEYS: 0}
-_PENDING = "fedi_aid_inbox_mirrors"  # Session.info key: topics to bump again at commit
+_generations: dict[str, int] = {MODERATION: 0, ACTOR_KEYS: 0, LOCAL_ACTORS: 0}
+_PENDING = "fedi_aid_change_counters"  # Session.info key: topics to bump again at commit
 
 
 def generation(topic: str) -> int:
@@ -49,8 +51,15 @@ def _changed(obj: Any, names: tuple[str, ...]) -> bool:
     return any(attrs[name].history.has_changes() for name in names)
 
 
+def _is_local_actor(obj: Any) -> bool:
+    # Read without loading (no I/O inside a flush); an unloaded flag counts as local.
+    return isinstance(obj, Actor) and bool(inspect(obj).dict.get("local", True))
+
+
 def _topics_of_flush(session: Session) -> set[str]:
     topics: set[str] = set()
+    if any(_is_local_actor(obj) for obj in (*session.new, *session.dirty, *session.deleted)):
+        topics.add(LOCAL_ACTORS)
     for obj in session.new:
         if isinstance(obj, Block) or isinstance(obj, Domain) and (obj.blocked or obj.unavailable):
             topics.add(MODERATION)
@@ -87,6 +96,7 @@ def _on_execute(state: ORMExecuteState) -> None:
         note_change(state.session, MODERATION)
     elif mapper.class_ is Actor:
         note_change(state.session, ACTOR_KEYS)
+        note_change(state.session, LOCAL_ACTORS)
 
 
 @event.listens_for(Session, "after_commit")
