@@ -12,21 +12,14 @@ from fedi_aid.db.engine import is_postgres
 from fedi_aid.db.models import Delivery, Domain
 
 
-async def claim_due_deliveries(
-    session: AsyncSession, now: datetime, worker_id: str, limit: int, lease: timedelta
-) -> list[int]:
-    """Mark up to `limit` due deliveries as ours for a lease; other workers skip them.
-
-    A crashed worker's claims expire with the lease and are taken over.
-    """
-    return [row.id for row in await claim_due_rows(session, now, worker_id, limit, lease)]
-
-
 async def claim_due_rows(
     session: AsyncSession, now: datetime, worker_id: str, limit: int, lease: timedelta
 ) -> list[Row[tuple[int, int, str, str]]]:
-    """`claim_due_deliveries`, returning what sending needs: (id, activity_id, inbox, domain)
-    of each claimed row, in no particular order, without a second query."""
+    """Mark up to `limit` due deliveries as ours for a lease; other workers skip them. A
+    crashed worker's claims expire with the lease and are taken over.
+
+    Returns what sending needs, (id, activity_id, inbox, domain) of each claimed row, in no
+    particular order, without a second query."""
     unavailable = select(Domain.domain).where(Domain.unavailable.is_(True))
     due = (
         select(Delivery.id)

@@ -45,17 +45,9 @@ async def record_domain_failure(
     return False
 
 
-async def mark_domain_seen(session: AsyncSession, domain: str) -> None:
-    """A signed request arrived from the domain: it is up again."""
-    await session.execute(
-        update(Domain)
-        .where(Domain.domain == domain, Domain.unavailable.is_(True))
-        .values(unavailable=False, failing_since=None)
-    )
-
-
 async def mark_domains_seen(connection: AsyncConnection, domains: Collection[str]) -> None:
-    """mark_domain_seen for several domains, on a Core connection (the inbox's batch writer)."""
+    """Signed requests arrived from these domains: they are up again (on a Core connection:
+    the inbox's batch writer)."""
     await connection.execute(
         update(Domain)
         .where(Domain.domain.in_(sorted(domains)), Domain.unavailable.is_(True))

@@ -13,36 +13,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from fedi_aid.db.dialect import insert_ignoring_duplicates
 from fedi_aid.db.engine import is_postgres
 from fedi_aid.db.models import InboxItem
-
-
-async def store_incoming(
-    session: AsyncSession,
-    *,
-    activity_uri: str,
-    actor_uri: str,
-    type_: str,
-    body: dict[str, Any],
-    recipient_id: int | None,
-    now: datetime,
-) -> bool:
-    """Store an incoming activity once. Returns False when its id was already stored."""
-    statement = insert_ignoring_duplicates(session, InboxItem, ["activity_uri"]).values(
-        activity_uri=activity_uri,
-        actor_uri=actor_uri,
-        type=type_,
-        body=body,
-        recipient_id=recipient_id,
-        state="pending",
-        tries=0,
-        next_attempt_at=now,
-        received_at=now,
-    )
-    result = await session.execute(statement)
-    return bool(result.rowcount)
-
 
 # The columns an incoming row is inserted with (the others have their defaults).
 _BATCH_COLUMNS = (

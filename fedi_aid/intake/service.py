@@ -20,7 +20,8 @@ from fedi_aid.db.models import AidItemRow
 from fedi_aid.db.models_discovery import IntakeRequest
 from fedi_aid.db.moderation import add_block
 from fedi_aid.intake.parse import plain_request, suggested_title
-from fedi_aid.intake.reply import handle_of, send_reply, text_to_html
+from fedi_aid.intake.reply import handle_of, text_to_html
+from fedi_aid.outbox.replies import send_direct_reply
 
 ARTICLES = {"need": "a", "offer": "an"}
 POLITE_DISMISSAL = (
@@ -135,7 +136,9 @@ async def convert_request(
                 f"Thank you. We have posted your request as {ARTICLES[item.kind]} {item.kind}: "
                 f'<a href="{escape(link)}">{escape(link)}</a>'
             )
-            row.reply_uri = await send_reply(session, ctx, group, row.asker, row.note_uri, body)
+            row.reply_uri = await send_direct_reply(
+                session, ctx, group, row.asker, row.note_uri, body
+            )
         return intake_json(row, link)
 
 
@@ -153,7 +156,7 @@ async def dismiss_request(
         row.state = "dismissed"
         row.decided_at = now
         if reply is not None:
-            row.reply_uri = await send_reply(
+            row.reply_uri = await send_direct_reply(
                 session, ctx, group, row.asker, row.note_uri, text_to_html(reply)
             )
         if block:

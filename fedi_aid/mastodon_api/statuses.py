@@ -212,6 +212,8 @@ async def _federate_like(
     counts it); taking it back is `Undo{Like}`. Favourites of our own posts stay local."""
     item = await session.get(AidItemRow, status.aid_item_id) if status.aid_item_id else None
     inbox = inbox_of(item.group) if item is not None and not item.group.local else None
+    if item is None or inbox is None:
+        return
     favourite_id = (
         await session.execute(
             select(Favourite.id).where(
@@ -219,7 +221,7 @@ async def _federate_like(
             )
         )
     ).scalar_one_or_none()
-    if item is None or inbox is None or favourite_id is None:
+    if favourite_id is None:
         return
     person = await person_of(session, user)
     # Mastodon's own Like ids are `<actor>#likes/<n>`: one per favourite, never fetched.
