@@ -7,9 +7,7 @@ import json
 import uuid
 
 import pytest
-from click.testing import CliRunner
 
-from fedi_aid.cli import main
 from fedi_aid.db.moderation import list_reports
 from fedi_aid.follows import FollowError, followers_of, following_of
 from fedi_aid.moderation import (
@@ -22,6 +20,7 @@ from fedi_aid.moderation import (
 )
 from tests.harness import settle
 from tests.peers import MastodonPeer
+from tests.test_cli_moderation import runner_for
 
 AS = "https://www.w3.org/ns/activitystreams"
 
@@ -212,10 +211,7 @@ async def _cli(instance, *args: str):  # type: ignore[no-untyped-def]
         "FEDI_AID_DATABASE_SCHEMA": settings.database_schema,
         "FEDI_AID_DEVELOPMENT": "true",
     }
-    runner = CliRunner()
-    return await asyncio.to_thread(
-        runner.invoke, main, list(args), obj={}, env=env, catch_exceptions=False
-    )
+    return await asyncio.to_thread(runner_for(env), *args)
 
 
 async def _signed_post_from(instance, actor_uri: str, private_pem: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
